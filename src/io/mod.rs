@@ -1,0 +1,5 @@
+//! Everything that touches files: TOML decks (and, later, HDF5 output and checkpoints).
+
+pub mod deck;
+
+pub use deck::{Deck, Problem, DEFAULT_SEED};

@@ -1,0 +1,278 @@
+//! The `hamlet` command line: parse flags, build the problem from a deck, call the
+//! library, print the result.
+
+use clap::{Args, Parser, Subcommand};
+use hamlet::exact::{self, Method, Spectrum};
+use hamlet::io::{Deck, Problem};
+use hamlet::lattice::Geometry;
+use hamlet::Error;
+use serde_json::json;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// hamlet learns Hamiltonians and solves with them.
+///
+/// Units: Pauli matrices (σ = 2S), so the Heisenberg bond J σ·σ is 4 J S·S; energies
+/// are totals in units of the couplings, with per-site values alongside.
+#[derive(Parser, Debug)]
+#[command(name = "hamlet", version, about, long_about = None, arg_required_else_help = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Exact lowest energies of a spin Hamiltonian (Lanczos or dense diagonalization).
+    ///
+    /// The problem comes from a TOML deck (see models/), from shortcut flags, or both;
+    /// flags override the deck and --set overrides both. Examples:
+    ///
+    ///   hamlet exact models/heisenberg_chain22.toml
+    ///
+    ///   hamlet exact --model tfim --size 20 --h 0.5 --n-states 3
+    ///
+    ///   hamlet exact models/j1j2_square4x4.toml --set hamiltonian.J2=0.4 --json
+    Exact(ExactArgs),
+}
+
+/// Flags shared by every subcommand that builds a spin system.
+#[derive(Args, Debug)]
+struct SystemArgs {
+    /// TOML deck describing the problem (optional when flags give the model and size).
+    deck: Option<PathBuf>,
+
+    /// Override any deck key, e.g. --set system.size=[4,4] or --set hamiltonian.h=0.5
+    /// (repeatable; values in TOML syntax, bare words are strings).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+
+    /// Model: tfim, heisenberg, xxz, j1j2 or pauli (pauli needs terms in a deck).
+    #[arg(long)]
+    model: Option<String>,
+
+    /// Lattice: chain or square (edge lists come from a deck).
+    #[arg(long)]
+    lattice: Option<String>,
+
+    /// Number of sites N (chain) or LxW (square lattice, implies --lattice square).
+    #[arg(long)]
+    size: Option<String>,
+
+    /// Boundary conditions: periodic or open.
+    #[arg(long)]
+    boundary: Option<String>,
+
+    /// Nearest-neighbour coupling J.
+    #[arg(long = "J", value_name = "J", allow_negative_numbers = true)]
+    j: Option<f64>,
+
+    /// Transverse field h (tfim).
+    #[arg(long = "h", value_name = "H", allow_negative_numbers = true)]
+    h: Option<f64>,
+
+    /// Anisotropy Δ (xxz).
+    #[arg(long, allow_negative_numbers = true)]
+    delta: Option<f64>,
+
+    /// Next-nearest-neighbour coupling J2 (j1j2).
+    #[arg(long = "J2", value_name = "J2", allow_negative_numbers = true)]
+    j2: Option<f64>,
+
+    /// Total magnetization Sz = Σσᶻ/2: a number, "all" (full space) or "auto".
+    #[arg(long = "total-sz", value_name = "SZ", allow_negative_numbers = true)]
+    total_sz: Option<String>,
+
+    /// Seed for every random choice.
+    #[arg(long)]
+    seed: Option<u64>,
+
+    /// Print one JSON object on stdout instead of the human report.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+struct ExactArgs {
+    #[command(flatten)]
+    system: SystemArgs,
+
+    /// Number of lowest eigenvalues.
+    #[arg(long = "n-states", value_name = "K")]
+    n_states: Option<usize>,
+
+    /// Eigensolver: auto, lanczos or dense.
+    #[arg(long)]
+    method: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Exact(args) => run_exact(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            match e.downcast_ref::<Error>() {
+                Some(Error::Numerical(_)) => ExitCode::from(1),
+                _ => ExitCode::from(2),
+            }
+        }
+    }
+}
+
+/// Deck, then shortcut flags, then `--set` overrides.
+fn load_deck(args: &SystemArgs, extra: &[(&str, Option<String>)]) -> anyhow::Result<Deck> {
+    let mut deck = match &args.deck {
+        Some(path) => Deck::from_file(path)?,
+        None => Deck::empty(),
+    };
+    if let Some(size) = &args.size {
+        match size.split_once(['x', 'X']) {
+            Some((l, w)) => {
+                deck.set("system.size", &format!("[{}, {}]", l.trim(), w.trim()))?;
+                if args.lattice.is_none() {
+                    deck.set("system.lattice", "\"square\"")?;
+                }
+            }
+            None => deck.set("system.size", size)?,
+        }
+    }
+    let quoted = |s: &Option<String>| s.as_ref().map(|v| format!("\"{v}\""));
+    let number = |x: Option<f64>| x.map(|v| format!("{v:?}"));
+    let total_sz = args.total_sz.as_ref().map(|v| match v.parse::<f64>() {
+        Ok(_) => v.clone(),
+        Err(_) => format!("\"{v}\""),
+    });
+    let flags = [
+        ("hamiltonian.model", quoted(&args.model)),
+        ("system.lattice", quoted(&args.lattice)),
+        ("system.boundary", quoted(&args.boundary)),
+        ("system.total_sz", total_sz),
+        ("hamiltonian.J", number(args.j)),
+        ("hamiltonian.h", number(args.h)),
+        ("hamiltonian.delta", number(args.delta)),
+        ("hamiltonian.J2", number(args.j2)),
+        ("seed", args.seed.map(|s| s.to_string())),
+    ];
+    for (key, value) in flags.iter().chain(extra) {
+        if let Some(v) = value {
+            deck.set(key, v)?;
+        }
+    }
+    for assignment in &args.set {
+        deck.set_assignment(assignment)?;
+    }
+    if args.deck.is_none() && !deck.table.contains_key("hamiltonian") {
+        anyhow::bail!(
+            "no deck and no --model: give a deck (see models/) or flags, \
+             e.g. hamlet exact --model heisenberg --size 22"
+        );
+    }
+    Ok(deck)
+}
+
+fn run_exact(args: ExactArgs) -> anyhow::Result<()> {
+    let extra = [
+        ("exact.n_states", args.n_states.map(|k| k.to_string())),
+        (
+            "exact.method",
+            args.method.as_ref().map(|m| format!("\"{m}\"")),
+        ),
+    ];
+    let deck = load_deck(&args.system, &extra)?;
+    let problem = deck.problem()?;
+    let spectrum = exact::solve(&problem.hamiltonian, &problem.space, &problem.exact)?;
+    if args.system.json {
+        println!("{}", exact_json(&problem, &spectrum));
+    } else {
+        print_exact(&problem, &spectrum);
+    }
+    Ok(())
+}
+
+fn lattice_json(problem: &Problem) -> serde_json::Value {
+    let lattice = problem.hamiltonian.lattice();
+    match lattice.geometry() {
+        Geometry::Chain { length, boundary } => {
+            json!({"kind": "chain", "size": [length], "boundary": boundary.name()})
+        }
+        Geometry::Rectangular { lx, ly, boundary } => {
+            json!({"kind": "square", "size": [lx, ly], "boundary": boundary.name()})
+        }
+        Geometry::Edges => json!({"kind": "edges", "bonds": lattice.bonds().len()}),
+    }
+}
+
+fn exact_json(problem: &Problem, s: &Spectrum) -> serde_json::Value {
+    let n = problem.hamiltonian.n_sites();
+    let reference = exact::closed_form_energy(&problem.hamiltonian);
+    json!({
+        "model": problem.hamiltonian.model().name(),
+        "lattice": lattice_json(problem),
+        "sites": n,
+        "sector": s.sector,
+        "dimension": s.dimension,
+        "marshall_sign": problem.hamiltonian.sign_rule(),
+        "energies": s.energies,
+        "energy_per_site": s.energies[0] / n as f64,
+        "residuals": s.residuals,
+        "method": s.method.name(),
+        "real_arithmetic": s.real_arithmetic,
+        "matvecs": s.matvecs,
+        "seconds": s.seconds,
+        "seed": problem.seed,
+        "reference": reference.map(|r| json!({
+            "energy": r.energy,
+            "method": r.method,
+            "abs_error": (s.energies[0] - r.energy).abs(),
+        })),
+        "bethe_limit_per_site": exact::bethe_limit_per_site(&problem.hamiltonian),
+    })
+}
+
+fn print_exact(problem: &Problem, s: &Spectrum) {
+    let ham = &problem.hamiltonian;
+    let n = ham.n_sites() as f64;
+    println!(
+        "{} on a {}{}",
+        ham.model().name(),
+        ham.lattice().describe(),
+        if ham.sign_rule() {
+            ", Marshall sign rule"
+        } else {
+            ""
+        }
+    );
+    let solver = match s.method {
+        Method::Dense => "dense diagonalization".to_string(),
+        _ => format!("thick-restart Lanczos, {} matvecs", s.matvecs),
+    };
+    println!(
+        "sector {}, dimension {}, {} ({} arithmetic), {:.2} s",
+        s.sector,
+        s.dimension,
+        solver,
+        if s.real_arithmetic { "real" } else { "complex" },
+        s.seconds
+    );
+    for (i, (e, r)) in s.energies.iter().zip(&s.residuals).enumerate() {
+        println!(
+            "  E{i} = {e:>22.12}   per site {:>16.12}   residual {r:.1e}",
+            e / n
+        );
+    }
+    if let Some(r) = exact::closed_form_energy(ham) {
+        println!(
+            "reference ({}): {:.12}, |E0 - ref| = {:.1e}",
+            r.method,
+            r.energy,
+            (s.energies[0] - r.energy).abs()
+        );
+    }
+    if let Some(b) = exact::bethe_limit_per_site(ham) {
+        println!("Bethe ansatz, N -> infinity: {b:.12} per site");
+    }
+}

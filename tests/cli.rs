@@ -1,0 +1,183 @@
+//! The `hamlet` binary: happy paths, JSON output, bad input, determinism.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn hamlet(args: &[&str], threads: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hamlet"));
+    cmd.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
+    if let Some(t) = threads {
+        cmd.env("RAYON_NUM_THREADS", t);
+    }
+    cmd.output().expect("hamlet runs")
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let out = hamlet(args, None);
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("one JSON object on stdout")
+}
+
+fn scratch(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("hamlet-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Runs a failing command; returns its one-line stderr.
+fn failure(args: &[&str]) -> String {
+    let out = hamlet(args, None);
+    assert!(!out.status.success(), "{args:?} should fail");
+    assert!(out.stdout.is_empty(), "no output on failure");
+    let err = String::from_utf8_lossy(&out.stderr).trim().to_string();
+    assert_eq!(
+        err.lines().count(),
+        1,
+        "one-line message expected, got:\n{err}"
+    );
+    err
+}
+
+#[test]
+fn tfim_from_flags_matches_closed_form() {
+    let v = json(&[
+        "exact", "--model", "tfim", "--size", "12", "--h", "0.5", "--json",
+    ]);
+    let e0 = v["energies"][0].as_f64().unwrap();
+    let reference = v["reference"]["energy"].as_f64().unwrap();
+    assert!((e0 - reference).abs() < 1e-9);
+    assert_eq!(v["sites"], 12);
+    assert_eq!(v["sector"], "full");
+    assert!((v["energy_per_site"].as_f64().unwrap() - e0 / 12.0).abs() < 1e-15);
+}
+
+#[test]
+fn decks_with_overrides() {
+    let v = json(&[
+        "exact",
+        "models/heisenberg_chain22.toml",
+        "--set",
+        "system.size=4",
+        "--n-states",
+        "3",
+        "--json",
+    ]);
+    let e: Vec<f64> = v["energies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    // S·S spectrum of the 4-ring in Sz = 0: -2, -1, 0 (times 4 in Pauli units).
+    assert_eq!(e.len(), 3);
+    for (x, y) in e.iter().zip([-8.0, -4.0, 0.0]) {
+        assert!((x - y).abs() < 1e-10, "{e:?}");
+    }
+    assert!(e.windows(2).all(|w| w[0] <= w[1]));
+    assert_eq!(v["sector"], "Sz=0");
+    let sq = json(&["exact", "--model", "heisenberg", "--size", "2x3", "--json"]);
+    assert_eq!(sq["sites"], 6);
+    assert_eq!(sq["lattice"]["kind"], "square");
+}
+
+#[test]
+fn human_report_names_the_solver_and_energy() {
+    let out = hamlet(
+        &[
+            "exact",
+            "models/tfim_chain20.toml",
+            "--set",
+            "system.size=8",
+        ],
+        None,
+    );
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("E0 ="), "{text}");
+    assert!(text.contains("free fermions"), "{text}");
+}
+
+#[test]
+fn bad_input_is_refused_with_a_named_key() {
+    let unknown = scratch(
+        "unknown.toml",
+        "[system]\nsize = 6\nsizee = 3\n[hamiltonian]\nmodel = \"tfim\"\n",
+    );
+    let err = failure(&["exact", unknown.to_str().unwrap()]);
+    assert!(err.contains("sizee") && err.contains("system"), "{err}");
+
+    let negative = scratch(
+        "negative.toml",
+        "[system]\nsize = -4\n[hamiltonian]\nmodel = \"tfim\"\n",
+    );
+    let err = failure(&["exact", negative.to_str().unwrap()]);
+    assert!(err.contains("system.size"), "{err}");
+
+    let err = failure(&[
+        "exact",
+        "--model",
+        "heisenberg",
+        "--size",
+        "7",
+        "--total-sz",
+        "0",
+    ]);
+    assert!(err.contains("system.total_sz"), "{err}");
+
+    let err = failure(&["exact", "no/such/deck.toml"]);
+    assert!(err.contains("no/such/deck.toml"), "{err}");
+
+    let err = failure(&["exact", "--model", "potts", "--size", "4"]);
+    assert!(err.contains("hamiltonian.model"), "{err}");
+
+    let err = failure(&[
+        "exact",
+        "--model",
+        "tfim",
+        "--size",
+        "4",
+        "--set",
+        "exact.tolerance=2",
+    ]);
+    assert!(err.contains("exact.tolerance"), "{err}");
+
+    let err = failure(&["exact"]);
+    assert!(err.contains("--model"), "{err}");
+
+    let syntax = scratch("syntax.toml", "[system\nsize = 4\n");
+    let err = failure(&["exact", syntax.to_str().unwrap()]);
+    assert!(err.contains("syntax.toml:1:"), "{err}");
+}
+
+#[test]
+fn same_seed_same_numbers_for_any_thread_count() {
+    let args = [
+        "exact",
+        "--model",
+        "xxz",
+        "--delta",
+        "0.5",
+        "--size",
+        "14",
+        "--total-sz",
+        "0",
+        "--method",
+        "lanczos",
+        "--n-states",
+        "3",
+        "--json",
+    ];
+    let run = |t| {
+        let out = hamlet(&args, Some(t));
+        assert!(out.status.success());
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (v["energies"].to_string(), v["matvecs"].clone())
+    };
+    assert_eq!(run("1"), run("2"));
+}
