@@ -9,8 +9,9 @@
 //!
 //! Basis states of a fixed-`Sᶻ` sector are ordered colexicographically (equivalently,
 //! by increasing packed value); the rank of a state with up spins at `p₀ < p₁ < …` is
-//! the combinatorial number `Σₖ C(pₖ, k+1)`. It is evaluated one byte of the packed
-//! state at a time from tables, so ranking costs `⌈N/8⌉` look-ups.
+//! the combinatorial number `Σₖ C(pₖ, k+1)`. Up to 32 sites it is read from two
+//! tables indexed by the low and high halves of the packed state (Lin's method); above,
+//! one byte at a time, so ranking costs `⌈N/8⌉` look-ups.
 
 use crate::error::{Error, Result};
 use crate::lattice::MAX_SITES;
@@ -164,7 +165,7 @@ pub fn binomial(n: usize, k: usize) -> u64 {
     c as u64
 }
 
-/// Enumerated basis of a [`SpinHilbert`] with `O(N/8)` ranking.
+/// Enumerated basis of a [`SpinHilbert`] with table-driven ranking.
 #[derive(Clone, Debug)]
 pub struct Basis {
     n_sites: usize,
@@ -172,9 +173,76 @@ pub struct Basis {
     dim: usize,
     /// Packed states in rank order (empty for the full space, where rank = packed value).
     states: Vec<u64>,
-    /// `table[(chunk · (n_up+1) + k) · 256 + byte]`: rank contribution of `byte` in
-    /// `chunk` when `k` up spins lie below it.
-    table: Vec<u64>,
+    ranker: Ranker,
+}
+
+/// How a fixed-`Sᶻ` state is ranked.
+#[derive(Clone, Debug)]
+enum Ranker {
+    /// Full space: rank = packed value.
+    Identity,
+    /// `N ≤ 32` (Lin's two tables): states sorted numerically are sorted by their
+    /// high half, then their low half, so `rank = offset[hi] + low_rank[lo]`.
+    Split {
+        low_bits: u32,
+        low_rank: Vec<u32>,
+        offset: Vec<u32>,
+    },
+    /// Any `N ≤ 64`: `table[(chunk · (n_up+1) + k) · 256 + byte]` is the rank
+    /// contribution of `byte` in `chunk` when `k` up spins lie below it.
+    Bytes { stride: usize, table: Vec<u64> },
+}
+
+/// Colexicographic rank `Σₜ C(pₜ, t+1)` of the set bits `p₀ < p₁ < …` of `bits`,
+/// counting `below` set bits under position `first`.
+fn colex_rank(bits: u64, first: usize, below: usize) -> u64 {
+    let mut rank = 0u64;
+    let mut count = below;
+    for t in 0..64 - first.min(63) {
+        if bits >> t & 1 == 1 {
+            count += 1;
+            rank += binomial(first + t, count);
+        }
+    }
+    rank
+}
+
+impl Ranker {
+    fn new(n: usize, k_up: usize) -> Self {
+        if n <= 32 {
+            let low_bits = (n / 2) as u32;
+            let high_bits = n as u32 - low_bits;
+            let low_rank = (0..1u64 << low_bits)
+                .map(|lo| colex_rank(lo, 0, 0) as u32)
+                .collect();
+            let mut offset = Vec::with_capacity(1 << high_bits);
+            let mut total = 0u64;
+            for hi in 0..1u64 << high_bits {
+                offset.push(total as u32);
+                let need = k_up as i64 - hi.count_ones() as i64;
+                if (0..=low_bits as i64).contains(&need) {
+                    total += binomial(low_bits as usize, need as usize);
+                }
+            }
+            return Ranker::Split {
+                low_bits,
+                low_rank,
+                offset,
+            };
+        }
+        let n_chunks = n.div_ceil(8);
+        let stride = k_up + 1;
+        let mut table = vec![0u64; n_chunks * stride * 256];
+        for chunk in 0..n_chunks {
+            for below in 0..=k_up {
+                for byte in 0..256u64 {
+                    table[(chunk * stride + below) * 256 + byte as usize] =
+                        colex_rank(byte, 8 * chunk, below);
+                }
+            }
+        }
+        Ranker::Bytes { stride, table }
+    }
 }
 
 impl Basis {
@@ -200,7 +268,7 @@ impl Basis {
                 n_up: None,
                 dim,
                 states: Vec::new(),
-                table: Vec::new(),
+                ranker: Ranker::Identity,
             });
         };
         let mut states = Vec::with_capacity(dim);
@@ -231,30 +299,12 @@ impl Basis {
             }
         }
         debug_assert_eq!(states.len(), dim);
-        let n_chunks = n.div_ceil(8);
-        let mut table = vec![0u64; n_chunks * (k_up + 1) * 256];
-        for chunk in 0..n_chunks {
-            for below in 0..=k_up {
-                for byte in 0..256usize {
-                    let mut rank = 0u64;
-                    let mut count = below;
-                    for t in 0..8 {
-                        if byte >> t & 1 == 1 {
-                            let p = 8 * chunk + t;
-                            count += 1;
-                            rank = rank.wrapping_add(binomial(p, count));
-                        }
-                    }
-                    table[(chunk * (k_up + 1) + below) * 256 + byte] = rank;
-                }
-            }
-        }
         Ok(Self {
             n_sites: n,
             n_up: Some(k_up),
             dim,
             states,
-            table,
+            ranker: Ranker::new(n, k_up),
         })
     }
 
@@ -281,22 +331,31 @@ impl Basis {
     /// Rank of a packed state that belongs to the space.
     #[inline]
     pub fn index(&self, bits: u64) -> usize {
-        let Some(k_up) = self.n_up else {
-            return bits as usize;
-        };
-        let stride = k_up + 1;
-        let mut rank = 0u64;
-        let mut below = 0usize;
-        let mut rest = bits;
-        let mut chunk = 0;
-        while rest != 0 {
-            let byte = (rest & 0xff) as usize;
-            rank += self.table[(chunk * stride + below) * 256 + byte];
-            below += byte.count_ones() as usize;
-            rest >>= 8;
-            chunk += 1;
+        match &self.ranker {
+            Ranker::Identity => bits as usize,
+            Ranker::Split {
+                low_bits,
+                low_rank,
+                offset,
+            } => {
+                let lo = (bits & ((1u64 << low_bits) - 1)) as usize;
+                offset[(bits >> low_bits) as usize] as usize + low_rank[lo] as usize
+            }
+            Ranker::Bytes { stride, table } => {
+                let mut rank = 0u64;
+                let mut below = 0usize;
+                let mut rest = bits;
+                let mut chunk = 0;
+                while rest != 0 {
+                    let byte = (rest & 0xff) as usize;
+                    rank += table[(chunk * stride + below) * 256 + byte];
+                    below += byte.count_ones() as usize;
+                    rest >>= 8;
+                    chunk += 1;
+                }
+                rank as usize
+            }
         }
-        rank as usize
     }
 
     /// Whether a packed state belongs to the space.
@@ -326,6 +385,20 @@ mod tests {
                     assert!(prev.is_none_or(|p| p < s));
                     prev = Some(s);
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn byte_table_ranks_beyond_32_sites() {
+        for (n, k) in [(34usize, 2usize), (40, 3), (64, 1), (64, 63), (33, 0)] {
+            let space = SpinHilbert::with_total_sz(n, k as f64 - n as f64 / 2.0).unwrap();
+            let basis = Basis::new(&space, 1 << 20).unwrap();
+            assert_eq!(basis.dim() as u64, binomial(n, k));
+            for i in 0..basis.dim() {
+                let s = basis.state(i);
+                assert_eq!(s.count_ones() as usize, k);
+                assert_eq!(basis.index(s), i, "n={n} k={k} state {s:b}");
             }
         }
     }

@@ -153,14 +153,14 @@ pub fn lanczos<T: Scalar, A: HermitianOperator<T>>(
             op.apply(&basis[j], &mut w);
             matvecs += 1;
             check_finite(&w)?;
-            let norm_aw = norm(&w);
-            let h = orthogonalize(&basis, &mut w);
+            let local = if j > kept { j - 1..j + 1 } else { 0..0 };
+            let (h, norm_aw, residual) = orthogonalize(&basis, &mut w, local);
             for (i, &hi) in h.iter().enumerate() {
                 t[i + m * j] = hi;
                 t[j + m * i] = hi.conj();
             }
             t[j + m * j] = T::from_real(h[j].re());
-            beta = norm(&w);
+            beta = residual;
             if j + 1 == dim {
                 beta = 0.0;
                 break;
@@ -168,7 +168,7 @@ pub fn lanczos<T: Scalar, A: HermitianOperator<T>>(
             if beta <= 1e-12 * norm_aw.max(f64::MIN_POSITIVE) {
                 // Invariant subspace: continue from a random direction orthogonal to V.
                 let mut fresh = random_vector::<T>(dim, &mut rng);
-                orthogonalize(&basis, &mut fresh);
+                orthogonalize(&basis, &mut fresh, 0..0);
                 normalize(&mut fresh);
                 beta = 0.0;
                 push_or_replace(&mut basis, j + 1, fresh);
@@ -278,49 +278,91 @@ fn scale<T: Scalar>(v: &mut [T], s: f64) {
     v.par_iter_mut().for_each(|x| *x = *x * s);
 }
 
-/// `h = Vᴴ w; w ← w − V h`, twice (CGS2); returns the accumulated projections.
-fn orthogonalize<T: Scalar>(basis: &[Vec<T>], w: &mut [T]) -> Vec<T> {
-    let n = basis.len();
-    let mut total = vec![T::default(); n];
-    for _ in 0..2 {
-        let partial: Vec<Vec<T>> = w
-            .par_chunks(BLOCK)
-            .enumerate()
-            .map(|(c, wc)| {
-                let off = c * BLOCK;
-                basis
-                    .iter()
-                    .map(|v| {
-                        let vc = &v[off..off + wc.len()];
-                        let mut s = T::default();
-                        for (a, b) in vc.iter().zip(wc) {
-                            s += a.conj() * *b;
-                        }
-                        s
-                    })
-                    .collect()
-            })
-            .collect();
-        let mut h = vec![T::default(); n];
-        for p in &partial {
-            for (hi, &pi) in h.iter_mut().zip(p) {
-                *hi += pi;
-            }
+/// Orthogonalizes `w` against the orthonormal `basis`: first against the vectors in
+/// `local` (the two previous Lanczos vectors, which hold almost all of `Av`), then
+/// classical Gram–Schmidt against all vectors, repeated once if the norm dropped by
+/// more than `1/√2` (the DGKS criterion: "twice is enough").
+///
+/// Returns the accumulated projections `h = Vᴴ w`, `‖w‖` before and after.
+fn orthogonalize<T: Scalar>(
+    basis: &[Vec<T>],
+    w: &mut [T],
+    local: std::ops::Range<usize>,
+) -> (Vec<T>, f64, f64) {
+    let mut total = vec![T::default(); basis.len()];
+    let (h, norm2) = project(&basis[local.clone()], w);
+    let initial = norm2.sqrt();
+    let mut current = if local.is_empty() {
+        initial
+    } else {
+        let after = subtract(&basis[local.clone()], &h, w).sqrt();
+        for (t, hi) in total[local].iter_mut().zip(h) {
+            *t += hi;
         }
-        w.par_chunks_mut(BLOCK).enumerate().for_each(|(c, wc)| {
-            let off = c * BLOCK;
-            for (v, &hi) in basis.iter().zip(&h) {
-                let vc = &v[off..off + wc.len()];
-                for (x, a) in wc.iter_mut().zip(vc) {
-                    *x -= *a * hi;
-                }
-            }
-        });
+        after
+    };
+    for _ in 0..2 {
+        let (h, _) = project(basis, w);
+        let after = subtract(basis, &h, w).sqrt();
         for (t, hi) in total.iter_mut().zip(h) {
             *t += hi;
         }
+        let enough = after > std::f64::consts::FRAC_1_SQRT_2 * current;
+        current = after;
+        if enough {
+            break;
+        }
     }
-    total
+    (total, initial, current)
+}
+
+/// `(Vᴴ w, ‖w‖²)` in one sweep, summed over fixed blocks in order.
+fn project<T: Scalar>(basis: &[Vec<T>], w: &[T]) -> (Vec<T>, f64) {
+    let partial: Vec<(Vec<T>, f64)> = w
+        .par_chunks(BLOCK)
+        .enumerate()
+        .map(|(c, wc)| {
+            let off = c * BLOCK;
+            let dots = basis
+                .iter()
+                .map(|v| {
+                    let mut s = T::default();
+                    for (a, b) in v[off..off + wc.len()].iter().zip(wc) {
+                        s += a.conj() * *b;
+                    }
+                    s
+                })
+                .collect();
+            (dots, wc.iter().map(|x| x.abs2()).sum())
+        })
+        .collect();
+    let mut h = vec![T::default(); basis.len()];
+    let mut norm2 = 0.0;
+    for (p, n2) in &partial {
+        for (hi, &pi) in h.iter_mut().zip(p) {
+            *hi += pi;
+        }
+        norm2 += n2;
+    }
+    (h, norm2)
+}
+
+/// `w ← w − V h`; returns the new `‖w‖²`.
+fn subtract<T: Scalar>(basis: &[Vec<T>], h: &[T], w: &mut [T]) -> f64 {
+    let partial: Vec<f64> = w
+        .par_chunks_mut(BLOCK)
+        .enumerate()
+        .map(|(c, wc)| {
+            let (off, len) = (c * BLOCK, wc.len());
+            for (v, &hi) in basis.iter().zip(h) {
+                for (x, a) in wc.iter_mut().zip(&v[off..off + len]) {
+                    *x -= *a * hi;
+                }
+            }
+            wc.iter().map(|x| x.abs2()).sum::<f64>()
+        })
+        .collect();
+    partial.iter().sum()
 }
 
 /// In place: `vᵢ ← Σⱼ vⱼ y_{j,i}` for `i < p`, using the first `size` vectors.
@@ -333,19 +375,26 @@ fn rotate<T: Scalar>(basis: &mut [Vec<T>], y: &[T], size: usize, p: usize) {
             per_block[c].push(chunk);
         }
     }
+    // yt[j·p + i] = y[j, i]: the inner loop runs over contiguous outputs and vectorizes.
+    let mut yt = vec![T::default(); size * p];
+    for i in 0..p {
+        for j in 0..size {
+            yt[j * p + i] = y[j + size * i];
+        }
+    }
     per_block.into_par_iter().for_each(|mut vs| {
         let len = vs[0].len();
-        let mut row = vec![T::default(); size];
+        let mut out = vec![T::default(); p];
         for r in 0..len {
+            out.iter_mut().for_each(|o| *o = T::default());
             for (j, v) in vs.iter().enumerate() {
-                row[j] = v[r];
-            }
-            for i in 0..p {
-                let mut s = T::default();
-                for (j, &rj) in row.iter().enumerate() {
-                    s += rj * y[j + size * i];
+                let vj = v[r];
+                for (o, &yji) in out.iter_mut().zip(&yt[j * p..(j + 1) * p]) {
+                    *o += vj * yji;
                 }
-                vs[i][r] = s;
+            }
+            for (v, &o) in vs.iter_mut().zip(&out) {
+                v[r] = o;
             }
         }
     });

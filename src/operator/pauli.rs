@@ -50,21 +50,6 @@ impl FlipGroup {
         sum
     }
 
-    /// Real part of [`Self::element`] for operators known to be real.
-    #[inline]
-    fn element_re(&self, b: u64) -> f64 {
-        let not_b = !b;
-        let mut sum = 0.0;
-        for &(z, c) in &self.terms {
-            if (z & not_b).count_ones() & 1 == 0 {
-                sum += c.re;
-            } else {
-                sum -= c.re;
-            }
-        }
-        sum
-    }
-
     fn support(&self) -> u64 {
         self.terms.iter().fold(self.x_mask, |acc, &(z, _)| acc | z)
     }
@@ -78,6 +63,60 @@ pub struct PauliSum {
     diagonal: FlipGroup,
     groups: Vec<FlipGroup>,
     real: bool,
+    /// Spin-exchange groups (`σ⁺σ⁻ + h.c.` on a pair), by site distance.
+    exchange: Vec<ExchangeClass>,
+    /// Real parts of the other off-diagonal terms, flattened for the hot loops.
+    flat: FlatTerms,
+    /// Real parts of the diagonal terms, flattened.
+    flat_diagonal: FlatTerms,
+}
+
+/// Exchange groups on pairs `(i, i + d)` for one distance `d`: the group
+/// `c (XX + YY)`-like terms `{(z = 0, a), (z = x, −a)}` give `2a` when the two spins are
+/// antiparallel and zero otherwise, so the non-zero elements of a state `b` are the set
+/// bits of `(b ⊕ (b ≫ d)) ∧ mask`, found without a branch per pair.
+#[derive(Clone, Debug)]
+struct ExchangeClass {
+    distance: u32,
+    mask: u64,
+    value: Vec<f64>,
+}
+
+/// Groups stored contiguously: group `g` owns terms `start[g]..start[g + 1]`.
+#[derive(Clone, Debug, Default)]
+struct FlatTerms {
+    x_mask: Vec<u64>,
+    start: Vec<u32>,
+    z: Vec<u64>,
+    c: Vec<f64>,
+}
+
+impl FlatTerms {
+    fn new<'a>(groups: impl IntoIterator<Item = &'a FlipGroup>) -> Self {
+        let mut flat = FlatTerms::default();
+        for g in groups {
+            flat.x_mask.push(g.x_mask);
+            flat.start.push(flat.z.len() as u32);
+            for &(z, c) in &g.terms {
+                flat.z.push(z);
+                flat.c.push(c.re);
+            }
+        }
+        flat.start.push(flat.z.len() as u32);
+        flat
+    }
+
+    /// `Σₜ cₜ (−1)^{|zₜ ∧ ¬b|}` over the terms of group `g`, without branches.
+    #[inline(always)]
+    fn element(&self, g: usize, not_b: u64) -> f64 {
+        let (lo, hi) = (self.start[g] as usize, self.start[g + 1] as usize);
+        let mut sum = 0.0;
+        for (&z, &c) in self.z[lo..hi].iter().zip(&self.c[lo..hi]) {
+            let odd = u64::from((z & not_b).count_ones() & 1);
+            sum += f64::from_bits(c.to_bits() ^ (odd << 63));
+        }
+        sum
+    }
 }
 
 impl PauliSum {
@@ -129,7 +168,40 @@ impl PauliSum {
             diagonal: group(0, diagonal_terms),
             groups: by_flip.into_iter().map(|(x, t)| group(x, t)).collect(),
             real,
-        })
+            exchange: Vec::new(),
+            flat: FlatTerms::default(),
+            flat_diagonal: FlatTerms::default(),
+        }
+        .flattened())
+    }
+
+    fn flattened(mut self) -> Self {
+        let mut exchange: Vec<ExchangeClass> = Vec::new();
+        let mut generic = Vec::new();
+        for g in &self.groups {
+            match exchange_value(g) {
+                Some((i, d, value)) => {
+                    let class = match exchange.iter().position(|c| c.distance == d) {
+                        Some(k) => &mut exchange[k],
+                        None => {
+                            exchange.push(ExchangeClass {
+                                distance: d,
+                                mask: 0,
+                                value: vec![0.0; 64],
+                            });
+                            exchange.last_mut().expect("just pushed")
+                        }
+                    };
+                    class.mask |= 1 << i;
+                    class.value[i as usize] = value;
+                }
+                None => generic.push(g),
+            }
+        }
+        self.exchange = exchange;
+        self.flat = FlatTerms::new(generic);
+        self.flat_diagonal = FlatTerms::new(std::iter::once(&self.diagonal));
+        self
     }
 
     /// Number of sites the operator acts on.
@@ -165,22 +237,27 @@ impl PauliSum {
     /// when [`Self::is_real`] holds.
     #[inline]
     pub fn for_each_connected_bits_real(&self, b: u64, mut f: impl FnMut(u64, f64)) {
-        f(b, self.diagonal.element_re(b));
-        for g in &self.groups {
-            let e = g.element_re(b);
-            if e != 0.0 {
-                f(b ^ g.x_mask, e);
-            }
-        }
+        f(b, self.diagonal_element(b));
+        self.for_each_off_diagonal_real(b, |x, e| f(b ^ x, e));
     }
 
     /// Off-diagonal part only: `f(x_mask, ⟨b ⊕ x|H|b⟩)` for non-zero elements.
     #[inline]
     pub fn for_each_off_diagonal_real(&self, b: u64, mut f: impl FnMut(u64, f64)) {
-        for g in &self.groups {
-            let e = g.element_re(b);
+        for class in &self.exchange {
+            let d = class.distance;
+            let mut active = (b ^ (b >> d)) & class.mask;
+            while active != 0 {
+                let i = active.trailing_zeros();
+                active &= active - 1;
+                f((1u64 << i) | (1u64 << (i + d)), class.value[i as usize]);
+            }
+        }
+        let not_b = !b;
+        for (g, &x) in self.flat.x_mask.iter().enumerate() {
+            let e = self.flat.element(g, not_b);
             if e != 0.0 {
-                f(g.x_mask, e);
+                f(x, e);
             }
         }
     }
@@ -188,7 +265,7 @@ impl PauliSum {
     /// Diagonal element `⟨b|H|b⟩` (real for a Hermitian operator).
     #[inline]
     pub fn diagonal_element(&self, b: u64) -> f64 {
-        self.diagonal.element_re(b)
+        self.flat_diagonal.element(0, !b)
     }
 
     /// Off-diagonal part, complex: `f(x_mask, ⟨b ⊕ x|H|b⟩)`.
@@ -256,7 +333,7 @@ impl PauliSum {
                 }
             }
         }
-        self
+        self.flattened()
     }
 
     /// Largest `|coefficient|` sum over groups: a bound on `‖H‖` used for tolerances.
@@ -267,6 +344,22 @@ impl PauliSum {
             .map(|(_, c)| c.norm())
             .sum()
     }
+}
+
+/// `(i, d, 2a)` if the group is a real exchange term on sites `(i, i + d)`.
+fn exchange_value(g: &FlipGroup) -> Option<(u32, u32, f64)> {
+    if g.x_mask.count_ones() != 2 || g.terms.len() != 2 {
+        return None;
+    }
+    let (z0, c0) = g.terms[0];
+    let (z1, c1) = g.terms[1];
+    let real = c0.im == 0.0 && c1.im == 0.0;
+    if !(real && z0 == 0 && z1 == g.x_mask && c1.re == -c0.re) {
+        return None;
+    }
+    let i = g.x_mask.trailing_zeros();
+    let j = 63 - g.x_mask.leading_zeros();
+    Some((i, j - i, 2.0 * c0.re))
 }
 
 /// `(x mask, z mask, number of Y)` of a string, validated.
@@ -369,6 +462,43 @@ mod tests {
         assert!(PauliSum::new(3, &[string(1.0, "XX", &[0, 0])]).is_err());
         assert!(PauliSum::new(3, &[string(1.0, "X", &[3])]).is_err());
         assert!(PauliSum::new(3, &[string(1.0, "XX", &[0])]).is_err());
+    }
+
+    #[test]
+    fn exchange_fast_path_equals_generic_groups() {
+        // Exchange pairs at several distances (with and without the sign rule), mixed
+        // with groups that are not exchange-like.
+        let mut strings = Vec::new();
+        for (i, j, c) in [
+            (0, 1, 1.0),
+            (1, 2, 0.7),
+            (0, 5, -0.4),
+            (2, 4, 0.3),
+            (3, 9, 1.1),
+        ] {
+            strings.push(string(c, "XX", &[i, j]));
+            strings.push(string(c, "YY", &[i, j]));
+            strings.push(string(0.5 * c, "ZZ", &[i, j]));
+        }
+        strings.push(string(0.8, "XX", &[6, 7]));
+        strings.push(string(-0.2, "YY", &[6, 7]));
+        strings.push(string(0.6, "XZ", &[4, 8]));
+        let plain = PauliSum::new(10, &strings).unwrap();
+        let signed = plain
+            .clone()
+            .with_sign_rule(&[0, 1, 0, 1, 0, 1, 0, 1, 0, 1]);
+        for op in [plain, signed] {
+            assert!(!op.exchange.is_empty());
+            for b in 0..1u64 << 10 {
+                let mut fast = Vec::new();
+                op.for_each_off_diagonal_real(b, |x, e| fast.push((x, e)));
+                let mut generic = Vec::new();
+                op.for_each_off_diagonal(b, |x, e| generic.push((x, e.re)));
+                fast.sort_by_key(|p| p.0);
+                generic.sort_by_key(|p| p.0);
+                assert_eq!(fast, generic, "state {b:b}");
+            }
+        }
     }
 
     #[test]
