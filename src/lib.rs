@@ -16,11 +16,13 @@
 //! assert!((spectrum.energies[0] - exact::tfim_chain_periodic(10, 1.0, 1.0)).abs() < 1e-9);
 //! ```
 
+pub mod ansatz;
 pub mod error;
 pub mod exact;
 pub mod hilbert;
 pub mod io;
 pub mod lattice;
 pub mod operator;
+pub mod scalar;
 
 pub use error::{Error, Result};

@@ -1,10 +1,10 @@
 //! Dense full diagonalization (faer's Hermitian eigensolver): the cross-check for
 //! Lanczos on small spaces.
 
-use super::scalar::Scalar;
 use crate::error::{Error, Result};
 use crate::hilbert::Basis;
 use crate::operator::PauliSum;
+use crate::scalar::Scalar;
 
 /// Largest dimension accepted by the dense solver (a 4096 × 4096 matrix: 12 sites).
 pub const MAX_DENSE_DIM: usize = 4096;

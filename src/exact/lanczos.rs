@@ -20,8 +20,8 @@
 //! All reductions are done over fixed row blocks in a fixed order, so results are
 //! bit-identical for any number of threads.
 
-use super::scalar::Scalar;
 use crate::error::{Error, Result};
+use crate::scalar::Scalar;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;

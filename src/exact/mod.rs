@@ -8,16 +8,15 @@
 mod closed_form;
 mod dense;
 mod lanczos;
-mod scalar;
 mod sector;
 
+pub use crate::scalar::Scalar;
 pub use closed_form::{
     bethe_limit_per_site, closed_form_energy, heisenberg_chain_bethe_per_site, tfim_chain_periodic,
     Reference,
 };
 pub use dense::{dense_matrix, full_diagonalization, MAX_DENSE_DIM};
 pub use lanczos::{lanczos, HermitianOperator, LanczosOptions, LanczosResult};
-pub use scalar::Scalar;
 pub use sector::{expectation, SectorOperator};
 
 use crate::error::{Error, Result};

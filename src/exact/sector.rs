@@ -3,10 +3,10 @@
 //! rows in parallel. Only the diagonal is stored (one `f64` per state).
 
 use super::lanczos::HermitianOperator;
-use super::scalar::Scalar;
 use crate::error::{Error, Result};
 use crate::hilbert::Basis;
 use crate::operator::PauliSum;
+use crate::scalar::Scalar;
 use rayon::prelude::*;
 
 /// Rows per parallel task.

@@ -1,0 +1,179 @@
+//! Ansätze: cached ratios against full recomputation, cache updates against fresh
+//! caches, log-derivatives against central finite differences.
+
+use hamlet::ansatz::{Ansatz, JacobianLayout, Jastrow, Rbm};
+use hamlet::scalar::Scalar;
+use num_complex::Complex64;
+use rand::{RngExt, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+fn random_sigma(n: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<i8> {
+    (0..n)
+        .map(|_| if rng.random::<bool>() { 1 } else { -1 })
+        .collect()
+}
+
+fn full_log_psi<A: Ansatz>(a: &A, sigma: &[i8]) -> A::T {
+    a.log_psi(sigma, &a.cache(sigma))
+}
+
+fn close<T: Scalar>(x: T, y: T, tol: f64) -> bool {
+    (x - y).abs2().sqrt() <= tol * (1.0 + y.abs2().sqrt())
+}
+
+fn check_ratios<A: Ansatz>(a: &A, seed: u64) {
+    let n = a.n_sites();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    for _ in 0..20 {
+        let sigma = random_sigma(n, &mut rng);
+        let cache = a.cache(&sigma);
+        let base = full_log_psi(a, &sigma);
+        for n_flips in 0..=3 {
+            let mut flips: Vec<usize> = Vec::new();
+            while flips.len() < n_flips {
+                let i = rng.random_range(0..n);
+                if !flips.contains(&i) {
+                    flips.push(i);
+                }
+            }
+            let mut flipped = sigma.clone();
+            for &i in &flips {
+                flipped[i] = -flipped[i];
+            }
+            let exact = (full_log_psi(a, &flipped) - base).exp();
+            let cached = a.ratio(&sigma, &cache, &flips);
+            assert!(
+                close(cached, exact, 1e-12),
+                "{}: {n_flips} flips {flips:?}: cached {cached:?} vs exact {exact:?}",
+                a.name()
+            );
+        }
+    }
+}
+
+fn check_flip_updates<A: Ansatz>(a: &A, seed: u64) {
+    let n = a.n_sites();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let mut sigma = random_sigma(n, &mut rng);
+    let mut cache = a.cache(&sigma);
+    for step in 0..200 {
+        let flips: Vec<usize> = if step % 3 == 0 {
+            let i = rng.random_range(0..n);
+            let k = (i + 1 + rng.random_range(0..n - 1)) % n;
+            vec![i, k]
+        } else {
+            vec![rng.random_range(0..n)]
+        };
+        a.flip(&mut sigma, &mut cache, &flips);
+    }
+    a.refresh(&sigma, &mut cache);
+    let fresh = a.cache(&sigma);
+    assert!(close(
+        a.log_psi(&sigma, &cache),
+        a.log_psi(&sigma, &fresh),
+        1e-11
+    ));
+    for i in 0..n {
+        assert!(close(
+            a.ratio(&sigma, &cache, &[i]),
+            a.ratio(&sigma, &fresh, &[i]),
+            1e-11
+        ));
+    }
+}
+
+fn check_gradient<A: Ansatz>(a: &A, seed: u64) {
+    let n = a.n_sites();
+    let p = a.n_params();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let sigma = random_sigma(n, &mut rng);
+    let mut grad = vec![A::T::zero(); p];
+    a.log_grad(&sigma, &a.cache(&sigma), &mut grad);
+    let h = 1e-5;
+    let mut shifted = a.clone();
+    for k in 0..p {
+        let mut params = a.params().to_vec();
+        params[k] += A::T::from_real(h);
+        shifted.set_params(&params);
+        let plus = full_log_psi(&shifted, &sigma);
+        params[k] -= A::T::from_real(2.0 * h);
+        shifted.set_params(&params);
+        let minus = full_log_psi(&shifted, &sigma);
+        let fd = (plus - minus) * (0.5 / h);
+        assert!(
+            close(grad[k], fd, 1e-7),
+            "{}: parameter {k}: analytic {:?} vs finite difference {fd:?}",
+            a.name(),
+            grad[k]
+        );
+    }
+    // The compact Jacobian row expands to the same derivatives.
+    let mut row = vec![A::T::zero(); a.jacobian_row_len()];
+    a.jacobian_row(&sigma, &a.cache(&sigma), &mut row);
+    match a.jacobian_layout() {
+        JacobianLayout::Dense => assert_eq!(row, grad),
+        JacobianLayout::VisibleHidden {
+            n_visible,
+            n_hidden,
+        } => {
+            assert_eq!(&row[..], &grad[..n_visible + n_hidden]);
+            for j in 0..n_hidden {
+                for i in 0..n_visible {
+                    let expanded = row[n_visible + j] * row[i];
+                    assert_eq!(expanded, grad[n_visible + n_hidden + j * n_visible + i]);
+                }
+            }
+        }
+    }
+}
+
+fn rng(seed: u64) -> Xoshiro256PlusPlus {
+    Xoshiro256PlusPlus::seed_from_u64(seed)
+}
+
+#[test]
+fn rbm_real() {
+    let a = Rbm::<f64>::new(10, 2.0, 0.4, &mut rng(1)).unwrap();
+    assert_eq!(a.n_params(), 10 + 20 + 200);
+    check_ratios(&a, 2);
+    check_flip_updates(&a, 3);
+    check_gradient(&a, 4);
+}
+
+#[test]
+fn rbm_complex() {
+    let a = Rbm::<Complex64>::new(9, 1.0, 0.4, &mut rng(5)).unwrap();
+    check_ratios(&a, 6);
+    check_flip_updates(&a, 7);
+    check_gradient(&a, 8);
+}
+
+#[test]
+fn rbm_large_weights_stay_finite() {
+    // Weights large enough that the product form would overflow: the log form takes over.
+    let a = Rbm::<f64>::new(8, 4.0, 6.0, &mut rng(9)).unwrap();
+    check_ratios(&a, 10);
+}
+
+#[test]
+fn jastrow_real_and_complex() {
+    let a = Jastrow::<f64>::new(9, 0.3, &mut rng(11)).unwrap();
+    check_ratios(&a, 12);
+    check_flip_updates(&a, 13);
+    check_gradient(&a, 14);
+    let c = Jastrow::<Complex64>::new(8, 0.3, &mut rng(15)).unwrap();
+    check_ratios(&c, 16);
+    check_flip_updates(&c, 17);
+    check_gradient(&c, 18);
+}
+
+#[test]
+fn bad_parameters_are_refused() {
+    assert!(Rbm::<f64>::new(4, 0.0, 0.01, &mut rng(1)).is_err());
+    assert!(Rbm::<f64>::new(4, -1.0, 0.01, &mut rng(1)).is_err());
+    assert!(Rbm::<f64>::new(4, 1.0, f64::NAN, &mut rng(1)).is_err());
+    let e = Rbm::<f64>::new(4, 0.0, 0.01, &mut rng(1))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("ansatz.alpha"), "{e}");
+}
