@@ -23,6 +23,8 @@ pub mod hilbert;
 pub mod io;
 pub mod lattice;
 pub mod operator;
+pub mod sampler;
 pub mod scalar;
+pub mod vmc;
 
 pub use error::{Error, Result};

@@ -25,17 +25,28 @@
 //! and each section is then checked: unknown keys, keys that do not belong to the
 //! chosen model, and out-of-range values are errors naming the key and what is allowed.
 
+use super::ground_state::ground_state_spec;
 use crate::error::{Error, Result};
 use crate::exact::{ExactOptions, LanczosOptions, Method};
 use crate::hilbert::SpinHilbert;
 use crate::lattice::{Boundary, Lattice};
 use crate::operator::{Hamiltonian, PauliString};
+use crate::vmc::GroundStateSpec;
 use serde::Deserialize;
 use std::path::Path;
 use toml::{Table, Value};
 
 /// Sections a deck may contain.
-const SECTIONS: &[&str] = &["seed", "system", "hamiltonian", "exact"];
+const SECTIONS: &[&str] = &[
+    "seed",
+    "system",
+    "hamiltonian",
+    "exact",
+    "ansatz",
+    "sampler",
+    "optimizer",
+    "vmc",
+];
 
 /// Seed used when a deck gives none.
 pub const DEFAULT_SEED: u64 = 1234;
@@ -161,10 +172,18 @@ impl Deck {
         let ham = hamiltonian.build(model, lattice)?;
         let space = system.space(&ham, model)?;
         let options = exact.options(seed)?;
+        let ground_state = ground_state_spec(
+            &section(&self.table, "ansatz")?,
+            &section(&self.table, "sampler")?,
+            &section(&self.table, "optimizer")?,
+            &section(&self.table, "vmc")?,
+            &space,
+        )?;
         Ok(Problem {
             hamiltonian: ham,
             space,
             exact: options,
+            ground_state,
             seed,
         })
     }
@@ -179,6 +198,8 @@ pub struct Problem {
     pub space: SpinHilbert,
     /// Exact-diagonalization settings.
     pub exact: ExactOptions,
+    /// Variational ground-state settings.
+    pub ground_state: GroundStateSpec,
     /// Run seed.
     pub seed: u64,
 }
@@ -231,7 +252,7 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
-fn choice<'a>(key: &str, value: &'a str, allowed: &[&str]) -> Result<&'a str> {
+pub(crate) fn choice<'a>(key: &str, value: &'a str, allowed: &[&str]) -> Result<&'a str> {
     if allowed.contains(&value) {
         Ok(value)
     } else {
@@ -242,6 +263,15 @@ fn choice<'a>(key: &str, value: &'a str, allowed: &[&str]) -> Result<&'a str> {
                 allowed.join(", ")
             ),
         ))
+    }
+}
+
+/// A non-negative integer setting, `default` when absent.
+pub(crate) fn count(key: &str, v: Option<i64>, default: usize) -> Result<usize> {
+    match v {
+        None => Ok(default),
+        Some(x) if x >= 0 => Ok(x as usize),
+        Some(x) => Err(Error::invalid(key, format!("{x} must not be negative"))),
     }
 }
 
@@ -534,13 +564,6 @@ struct ExactSection {
 
 impl ExactSection {
     fn options(&self, seed: u64) -> Result<ExactOptions> {
-        let count = |key: &str, v: Option<i64>, default: usize| -> Result<usize> {
-            match v {
-                None => Ok(default),
-                Some(x) if x >= 0 => Ok(x as usize),
-                Some(x) => Err(Error::invalid(key, format!("{x} must not be negative"))),
-            }
-        };
         let method = match choice(
             "exact.method",
             self.method.as_deref().unwrap_or("auto"),
@@ -604,7 +627,13 @@ mod tests {
             ("[system]\nsize = 5\n[hamiltonian]\nmodel = \"tfim\"\ndelta = 1\n", "hamiltonian.delta"),
             ("[system]\nsize = 5\n[hamiltonian]\nmodel = \"j1j2\"\n", "hamiltonian.J2"),
             ("[system]\nsize = 5\n[hamiltonian]\nmodel = \"heisenberg\"\nmarshall_sign = true\n", "marshall_sign"),
-            ("[system]\nsize = 4\n[hamiltonian]\nmodel = \"tfim\"\n[ansatz]\nalpha = 1\n", "ansatz"),
+            ("[system]\nsize = 4\n[hamiltonian]\nmodel = \"tfim\"\n[ansatz]\nalpha = 0\n", "ansatz.alpha"),
+            ("[system]\nsize = 4\n[hamiltonian]\nmodel = \"tfim\"\n[ansatz\ncomplex = true\n", "test.toml"),
+            ("[system]\nsize = 4\n[hamiltonian]\nmodel = \"tfim\"\n[output]\nfile = \"x\"\n", "output"),
+            ("[system]\nsize = 4\n[hamiltonian]\nmodel = \"tfim\"\n[sampler]\nsamples = 1000\nchains = 16\n", "sampler.samples"),
+            ("[system]\nsize = 4\n[hamiltonian]\nmodel = \"tfim\"\n[optimizer]\nlearning_rate = -0.1\n", "optimizer.learning_rate"),
+            ("[system]\nsize = 4\n[hamiltonian]\nmodel = \"tfim\"\n[optimizer]\nkind = \"adam\"\ndiag_shift = 0.1\n", "optimizer.diag_shift"),
+            ("[system]\nsize = 4\n[hamiltonian]\nmodel = \"tfim\"\n[sampler]\nkind = \"metropolis\"\n", "sampler.kind"),
             ("[system]\nsize = 4\n[hamiltonian]\nmodel = \"tfim\"\n[exact]\nmethod = \"qr\"\n", "exact.method"),
             ("[system]\nsize = 4\n[hamiltonian]\nmodel = \"tfim\"\n[exact]\nn_states = 0\n", "exact.n_states"),
             ("[system]\nlattice = \"square\"\nsize = [4, 4, 4]\n[hamiltonian]\nmodel = \"tfim\"\n", "system.size"),

@@ -67,6 +67,8 @@ pub struct PauliSum {
     exchange: Vec<ExchangeClass>,
     /// Real parts of the other off-diagonal terms, flattened for the hot loops.
     flat: FlatTerms,
+    /// Flipped sites of each group in `flat`.
+    flat_flips: Vec<Vec<usize>>,
     /// Real parts of the diagonal terms, flattened.
     flat_diagonal: FlatTerms,
 }
@@ -170,6 +172,7 @@ impl PauliSum {
             real,
             exchange: Vec::new(),
             flat: FlatTerms::default(),
+            flat_flips: Vec::new(),
             flat_diagonal: FlatTerms::default(),
         }
         .flattened())
@@ -199,6 +202,7 @@ impl PauliSum {
             }
         }
         self.exchange = exchange;
+        self.flat_flips = generic.iter().map(|g| g.flips.clone()).collect();
         self.flat = FlatTerms::new(generic);
         self.flat_diagonal = FlatTerms::new(std::iter::once(&self.diagonal));
         self
@@ -275,6 +279,42 @@ impl PauliSum {
             let e = g.element(b);
             if e.norm_sqr() > 0.0 {
                 f(g.x_mask, e);
+            }
+        }
+    }
+
+    /// Connected elements of the packed state `b` for a real operator: calls
+    /// `f(flipped sites, ⟨σ'|H|σ⟩)`, first for `σ' = σ` (no flips), then for every
+    /// non-zero off-diagonal element. This is the local-energy hot path.
+    #[inline]
+    pub fn for_each_flip_real(&self, b: u64, mut f: impl FnMut(&[usize], f64)) {
+        f(&[], self.diagonal_element(b));
+        for class in &self.exchange {
+            let d = class.distance;
+            let mut active = (b ^ (b >> d)) & class.mask;
+            while active != 0 {
+                let i = active.trailing_zeros();
+                active &= active - 1;
+                f(&[i as usize, (i + d) as usize], class.value[i as usize]);
+            }
+        }
+        let not_b = !b;
+        for g in 0..self.flat.x_mask.len() {
+            let e = self.flat.element(g, not_b);
+            if e != 0.0 {
+                f(&self.flat_flips[g], e);
+            }
+        }
+    }
+
+    /// Complex version of [`Self::for_each_flip_real`].
+    #[inline]
+    pub fn for_each_flip(&self, b: u64, mut f: impl FnMut(&[usize], Complex64)) {
+        f(&[], self.diagonal.element(b));
+        for g in &self.groups {
+            let e = g.element(b);
+            if e.norm_sqr() > 0.0 {
+                f(&g.flips, e);
             }
         }
     }

@@ -1,0 +1,269 @@
+//! Deck sections of a variational ground-state run:
+//!
+//! ```toml
+//! [ansatz]
+//! kind = "rbm"            # rbm | jastrow
+//! alpha = 1.0             # rbm: hidden units per site
+//! complex = false         # complex parameters (needed when signs are not known)
+//! init_std = 0.01         # standard deviation of the initial parameters
+//!
+//! [sampler]
+//! kind = "local"          # local | exchange | exact (default: exchange in a fixed-Sz sector)
+//! samples = 1008          # per iteration, a multiple of chains
+//! chains = 16
+//! sweep = 0               # proposals between samples; 0 = N (one sweep)
+//! discard = 5             # sweeps discarded at the start of every iteration
+//! burn_in = 50            # extra sweeps before the first iteration
+//!
+//! [optimizer]
+//! kind = "sr"             # sr | minsr | adam | sgd
+//! learning_rate = 0.05
+//! diag_shift = 0.01       # sr
+//! solver = "auto"         # sr: auto | parameters | samples
+//! rcond = 1e-10           # minsr
+//! beta1 = 0.9             # adam (also beta2 = 0.999, epsilon = 1e-8)
+//!
+//! [vmc]
+//! iterations = 300
+//! final_samples = 4032    # default: 4 × samples
+//! target_variance = 1e-6  # optional early stop
+//! ```
+
+use super::deck::{choice, count};
+use crate::error::{Error, Result};
+use crate::hilbert::SpinHilbert;
+use crate::sampler::MetropolisSettings;
+use crate::vmc::{
+    AnsatzKind, AnsatzSpec, GroundStateSpec, Method, SamplerKind, SamplerSpec, SrSpace, VmcSettings,
+};
+use serde::Deserialize;
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AnsatzSection {
+    kind: Option<String>,
+    alpha: Option<f64>,
+    complex: Option<bool>,
+    init_std: Option<f64>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SamplerSection {
+    kind: Option<String>,
+    samples: Option<i64>,
+    chains: Option<i64>,
+    sweep: Option<i64>,
+    discard: Option<i64>,
+    burn_in: Option<i64>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OptimizerSection {
+    kind: Option<String>,
+    learning_rate: Option<f64>,
+    diag_shift: Option<f64>,
+    solver: Option<String>,
+    rcond: Option<f64>,
+    beta1: Option<f64>,
+    beta2: Option<f64>,
+    epsilon: Option<f64>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct VmcSection {
+    iterations: Option<i64>,
+    final_samples: Option<i64>,
+    target_variance: Option<f64>,
+}
+
+fn positive_count(key: &str, v: Option<i64>, default: usize) -> Result<usize> {
+    let n = count(key, v, default)?;
+    if n == 0 {
+        return Err(Error::invalid(key, "must be at least 1"));
+    }
+    Ok(n)
+}
+
+impl AnsatzSection {
+    fn spec(&self) -> Result<AnsatzSpec> {
+        let kind = match choice(
+            "ansatz.kind",
+            self.kind.as_deref().unwrap_or("rbm"),
+            &["rbm", "jastrow"],
+        )? {
+            "jastrow" => AnsatzKind::Jastrow,
+            _ => AnsatzKind::Rbm,
+        };
+        if kind == AnsatzKind::Jastrow && self.alpha.is_some() {
+            return Err(Error::invalid(
+                "ansatz.alpha",
+                "applies to kind = \"rbm\" only; a Jastrow state has no hidden units",
+            ));
+        }
+        let alpha = self.alpha.unwrap_or(1.0);
+        if !(alpha > 0.0 && alpha.is_finite()) {
+            return Err(Error::invalid(
+                "ansatz.alpha",
+                format!("{alpha} must be positive (hidden units per site), e.g. alpha = 1"),
+            ));
+        }
+        let init_std = self.init_std.unwrap_or(0.01);
+        if !(init_std >= 0.0 && init_std.is_finite()) {
+            return Err(Error::invalid(
+                "ansatz.init_std",
+                format!("{init_std} must be a non-negative number, e.g. 0.01"),
+            ));
+        }
+        Ok(AnsatzSpec {
+            kind,
+            alpha,
+            complex: self.complex.unwrap_or(false),
+            init_std,
+        })
+    }
+}
+
+impl SamplerSection {
+    fn spec(&self, space: &SpinHilbert) -> Result<(SamplerSpec, usize)> {
+        let default_kind = if space.n_up().is_some() {
+            "exchange"
+        } else {
+            "local"
+        };
+        let kind = match choice(
+            "sampler.kind",
+            self.kind.as_deref().unwrap_or(default_kind),
+            &["local", "exchange", "exact"],
+        )? {
+            "exchange" => SamplerKind::Exchange,
+            "exact" => SamplerKind::Exact,
+            _ => SamplerKind::Local,
+        };
+        let defaults = MetropolisSettings::default();
+        let chains = MetropolisSettings {
+            n_chains: positive_count("sampler.chains", self.chains, defaults.n_chains)?,
+            sweep: count("sampler.sweep", self.sweep, defaults.sweep)?,
+            discard: count("sampler.discard", self.discard, defaults.discard)?,
+            burn_in: count("sampler.burn_in", self.burn_in, defaults.burn_in)?,
+        };
+        let samples = positive_count("sampler.samples", self.samples, 1008)?;
+        if kind != SamplerKind::Exact && samples % chains.n_chains != 0 {
+            return Err(Error::invalid(
+                "sampler.samples",
+                format!(
+                    "{samples} samples cannot be split evenly over {} chains; use a multiple \
+                     of {} (e.g. {})",
+                    chains.n_chains,
+                    chains.n_chains,
+                    chains.n_chains * (samples / chains.n_chains).max(1)
+                ),
+            ));
+        }
+        Ok((SamplerSpec { kind, chains }, samples))
+    }
+}
+
+impl OptimizerSection {
+    fn spec(&self) -> Result<(Method, f64)> {
+        let kind = choice(
+            "optimizer.kind",
+            self.kind.as_deref().unwrap_or("sr"),
+            &["sr", "minsr", "adam", "sgd"],
+        )?;
+        let allowed: &[&str] = match kind {
+            "sr" => &["diag_shift", "solver"],
+            "minsr" => &["rcond"],
+            "adam" => &["beta1", "beta2", "epsilon"],
+            _ => &[],
+        };
+        let given = [
+            ("diag_shift", self.diag_shift.is_some()),
+            ("solver", self.solver.is_some()),
+            ("rcond", self.rcond.is_some()),
+            ("beta1", self.beta1.is_some()),
+            ("beta2", self.beta2.is_some()),
+            ("epsilon", self.epsilon.is_some()),
+        ];
+        for (key, present) in given {
+            if present && !allowed.contains(&key) {
+                return Err(Error::invalid(
+                    format!("optimizer.{key}"),
+                    format!("does not apply to kind = \"{kind}\""),
+                ));
+            }
+        }
+        let learning_rate = self
+            .learning_rate
+            .unwrap_or(if kind == "adam" { 0.01 } else { 0.05 });
+        if !(learning_rate > 0.0 && learning_rate.is_finite()) {
+            return Err(Error::invalid(
+                "optimizer.learning_rate",
+                format!("{learning_rate} must be positive, e.g. 0.05"),
+            ));
+        }
+        let method = match kind {
+            "sr" => Method::Sr {
+                diag_shift: self.diag_shift.unwrap_or(0.01),
+                space: match choice(
+                    "optimizer.solver",
+                    self.solver.as_deref().unwrap_or("auto"),
+                    &["auto", "parameters", "samples"],
+                )? {
+                    "parameters" => SrSpace::Parameters,
+                    "samples" => SrSpace::Samples,
+                    _ => SrSpace::Auto,
+                },
+            },
+            "minsr" => Method::MinSr {
+                rcond: self.rcond.unwrap_or(1e-10),
+            },
+            "adam" => Method::Adam {
+                beta1: self.beta1.unwrap_or(0.9),
+                beta2: self.beta2.unwrap_or(0.999),
+                epsilon: self.epsilon.unwrap_or(1e-8),
+            },
+            _ => Method::Sgd,
+        };
+        // Range checks live with the optimizer; run them now so decks fail early.
+        crate::vmc::Optimizer::<f64>::new(method.clone(), learning_rate)?;
+        Ok((method, learning_rate))
+    }
+}
+
+/// Validates the ground-state sections of a deck.
+pub(crate) fn ground_state_spec(
+    ansatz: &AnsatzSection,
+    sampler: &SamplerSection,
+    optimizer: &OptimizerSection,
+    vmc: &VmcSection,
+    space: &SpinHilbert,
+) -> Result<GroundStateSpec> {
+    let ansatz = ansatz.spec()?;
+    let (sampler, samples) = sampler.spec(space)?;
+    let (method, learning_rate) = optimizer.spec()?;
+    let iterations = count("vmc.iterations", vmc.iterations, 300)?;
+    let final_samples = positive_count("vmc.final_samples", vmc.final_samples, 4 * samples)?;
+    if let Some(v) = vmc.target_variance {
+        if !(v > 0.0 && v.is_finite()) {
+            return Err(Error::invalid(
+                "vmc.target_variance",
+                format!("{v} must be positive"),
+            ));
+        }
+    }
+    Ok(GroundStateSpec {
+        ansatz,
+        sampler,
+        method,
+        learning_rate,
+        settings: VmcSettings {
+            samples,
+            iterations,
+            final_samples,
+            target_variance: vmc.target_variance,
+        },
+    })
+}

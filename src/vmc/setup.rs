@@ -1,0 +1,237 @@
+//! A ground-state run assembled from validated settings: builds the ansatz, sampler
+//! and optimizer, runs the loop, measures the final energy, and compares it with an
+//! exact reference when one is cheap.
+
+use super::driver::{IterationLog, Stop, Vmc, VmcSettings};
+use super::optimizer::{Method, Optimizer};
+use super::stats::Stats;
+use crate::ansatz::{Ansatz, Jastrow, Rbm};
+use crate::error::Result;
+use crate::exact::{self, ExactOptions, Reference};
+use crate::hilbert::SpinHilbert;
+use crate::operator::Hamiltonian;
+use crate::sampler::{ExactSampler, Metropolis, MetropolisSettings, Sampler};
+use crate::scalar::Scalar;
+use num_complex::Complex64;
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+use std::ops::ControlFlow;
+use std::time::Instant;
+
+/// Stream constants: the run seed drives independent generators for the initial
+/// parameters and for the Markov chains.
+const PARAMETER_STREAM: u64 = 0x5EED_0000_0000_0001;
+const SAMPLER_STREAM: u64 = 0x5EED_0000_0000_0002;
+
+/// Largest sector for which a run computes an exact reference by Lanczos.
+pub const REFERENCE_MAX_DIM: f64 = 2_100_000.0;
+
+/// Which ansatz.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AnsatzKind {
+    /// Restricted Boltzmann machine.
+    Rbm,
+    /// Two-body Jastrow.
+    Jastrow,
+}
+
+/// Validated `[ansatz]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AnsatzSpec {
+    /// Which ansatz.
+    pub kind: AnsatzKind,
+    /// RBM hidden-unit density `α`.
+    pub alpha: f64,
+    /// Complex parameters.
+    pub complex: bool,
+    /// Initial parameter spread.
+    pub init_std: f64,
+}
+
+/// Which sampler.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SamplerKind {
+    /// Single-spin flips.
+    Local,
+    /// Bond exchanges (fixed Sz).
+    Exchange,
+    /// Exact enumeration.
+    Exact,
+}
+
+/// Validated `[sampler]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SamplerSpec {
+    /// Which sampler.
+    pub kind: SamplerKind,
+    /// Chain settings.
+    pub chains: MetropolisSettings,
+}
+
+/// Everything a ground-state run needs besides the Hamiltonian.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroundStateSpec {
+    /// `[ansatz]`.
+    pub ansatz: AnsatzSpec,
+    /// `[sampler]`.
+    pub sampler: SamplerSpec,
+    /// Update rule.
+    pub method: Method,
+    /// Learning rate.
+    pub learning_rate: f64,
+    /// `[vmc]` loop settings (with `[sampler] samples`).
+    pub settings: VmcSettings,
+}
+
+/// Outcome of [`ground_state`].
+#[derive(Clone, Debug)]
+pub struct GroundStateReport {
+    /// Final energy statistics from `final_samples` fresh samples.
+    pub energy: Stats,
+    /// Acceptance of the final sample.
+    pub acceptance: f64,
+    /// Iterations done.
+    pub iterations: usize,
+    /// Why the loop stopped.
+    pub stop: Stop,
+    /// Number of variational parameters.
+    pub n_parameters: usize,
+    /// Ansatz name.
+    pub ansatz: &'static str,
+    /// Sampler description.
+    pub sampler: String,
+    /// Exact reference energy, when cheap.
+    pub reference: Option<Reference>,
+    /// Wall-clock seconds of the whole run.
+    pub seconds: f64,
+    /// Seconds per optimization iteration (median).
+    pub seconds_per_iteration: f64,
+    /// Final parameters as complex numbers.
+    pub parameters: Vec<Complex64>,
+}
+
+impl GroundStateReport {
+    /// `|E − E_ref| / |E_ref|`, if a reference exists.
+    pub fn relative_error(&self) -> Option<f64> {
+        self.reference
+            .as_ref()
+            .map(|r| (self.energy.mean - r.energy).abs() / r.energy.abs())
+    }
+}
+
+/// Exact ground-state energy of `ham` in `space`: the closed form when one applies,
+/// otherwise Lanczos when the space has at most [`REFERENCE_MAX_DIM`] states.
+pub fn reference_energy(
+    ham: &Hamiltonian,
+    space: &SpinHilbert,
+    seed: u64,
+) -> Result<Option<Reference>> {
+    if space.n_up().is_none() {
+        if let Some(r) = exact::closed_form_energy(ham) {
+            return Ok(Some(r));
+        }
+    }
+    if space.dimension() > REFERENCE_MAX_DIM {
+        return Ok(None);
+    }
+    let mut opts = ExactOptions::default();
+    opts.lanczos.seed = seed;
+    let spectrum = exact::solve(ham, space, &opts)?;
+    Ok(Some(Reference {
+        energy: spectrum.energies[0],
+        method: "exact diagonalization (Lanczos)",
+    }))
+}
+
+/// Runs variational Monte Carlo for `ham` in `space` with the given settings;
+/// `observer` sees every iteration and may stop the loop.
+pub fn ground_state(
+    ham: &Hamiltonian,
+    space: &SpinHilbert,
+    spec: &GroundStateSpec,
+    seed: u64,
+    observer: impl FnMut(&IterationLog) -> ControlFlow<()>,
+) -> Result<GroundStateReport> {
+    let n = ham.n_sites();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ PARAMETER_STREAM);
+    let a = &spec.ansatz;
+    match (a.kind, a.complex) {
+        (AnsatzKind::Rbm, false) => {
+            let ansatz = Rbm::<f64>::new(n, a.alpha, a.init_std, &mut rng)?;
+            run(ansatz, ham, space, spec, seed, observer)
+        }
+        (AnsatzKind::Rbm, true) => {
+            let ansatz = Rbm::<Complex64>::new(n, a.alpha, a.init_std, &mut rng)?;
+            run(ansatz, ham, space, spec, seed, observer)
+        }
+        (AnsatzKind::Jastrow, false) => {
+            let ansatz = Jastrow::<f64>::new(n, a.init_std, &mut rng)?;
+            run(ansatz, ham, space, spec, seed, observer)
+        }
+        (AnsatzKind::Jastrow, true) => {
+            let ansatz = Jastrow::<Complex64>::new(n, a.init_std, &mut rng)?;
+            run(ansatz, ham, space, spec, seed, observer)
+        }
+    }
+}
+
+/// The sampler described by `spec` on `space`.
+pub fn build_sampler(
+    ham: &Hamiltonian,
+    space: &SpinHilbert,
+    spec: &SamplerSpec,
+    seed: u64,
+) -> Result<Sampler> {
+    Ok(match spec.kind {
+        SamplerKind::Exact => Sampler::Exact(ExactSampler::new(space)?),
+        kind => Sampler::Metropolis(Metropolis::new(
+            space,
+            ham.lattice(),
+            kind == SamplerKind::Exchange,
+            spec.chains.clone(),
+            seed ^ SAMPLER_STREAM,
+        )?),
+    })
+}
+
+fn run<A: Ansatz>(
+    ansatz: A,
+    ham: &Hamiltonian,
+    space: &SpinHilbert,
+    spec: &GroundStateSpec,
+    seed: u64,
+    mut observer: impl FnMut(&IterationLog) -> ControlFlow<()>,
+) -> Result<GroundStateReport> {
+    let started = Instant::now();
+    let sampler = build_sampler(ham, space, &spec.sampler, seed)?;
+    let description = sampler.describe();
+    let optimizer = Optimizer::new(spec.method.clone(), spec.learning_rate)?;
+    let mut vmc = Vmc::new(
+        ansatz,
+        ham.operator().clone(),
+        sampler,
+        optimizer,
+        spec.settings.clone(),
+    )?;
+    let mut times = Vec::new();
+    let stop = vmc.run(|log| {
+        times.push(log.seconds);
+        observer(log)
+    })?;
+    let (stats, acceptance) = vmc.estimate(&[])?;
+    let reference = reference_energy(ham, space, seed)?;
+    times.sort_by(f64::total_cmp);
+    Ok(GroundStateReport {
+        energy: stats[0],
+        acceptance,
+        iterations: vmc.iteration(),
+        stop,
+        n_parameters: vmc.ansatz.n_params(),
+        ansatz: vmc.ansatz.name(),
+        sampler: description,
+        reference,
+        seconds: started.elapsed().as_secs_f64(),
+        seconds_per_iteration: times.get(times.len() / 2).copied().unwrap_or(0.0),
+        parameters: vmc.ansatz.params().iter().map(|p| p.to_c64()).collect(),
+    })
+}
