@@ -310,13 +310,20 @@ fn sr_in_parameter_and_sample_space_agree() {
         };
         let batch = sampler.sample(&a, 8, &visitor);
         let energies: Vec<A::T> = (0..batch.len()).map(|s| batch.row(s)[0]).collect();
-        let rows = faer::Mat::<A::T>::from_fn(batch.len(), a.jacobian_row_len(), |s, c| {
-            batch.row(s)[1 + c]
-        });
-        let jac = Jacobian::new(a.jacobian_layout(), rows, a.n_params());
+        let row_len = a.jacobian_row_len();
+        let rows: Vec<A::T> = (0..batch.len())
+            .flat_map(|s| batch.row(s)[1..].iter().copied())
+            .collect();
+        let jac = Jacobian::new(a.jacobian_layout(), rows, row_len, a.n_params());
+        let full = jac.dense();
+        let dense_rows: Vec<A::T> = (0..batch.len())
+            .flat_map(|s| (0..a.n_params()).map(move |k| (s, k)))
+            .map(|(s, k)| full[(s, k)])
+            .collect();
         let dense = Jacobian::new(
             hamlet::ansatz::JacobianLayout::Dense,
-            jac.dense(),
+            dense_rows,
+            a.n_params(),
             a.n_params(),
         );
         let weights = vec![1.0 / batch.len() as f64; batch.len()];

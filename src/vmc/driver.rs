@@ -12,7 +12,6 @@ use crate::error::{Error, Result};
 use crate::operator::PauliSum;
 use crate::sampler::{Batch, Sampler};
 use crate::scalar::Scalar;
-use faer::Mat;
 use std::ops::ControlFlow;
 use std::time::Instant;
 
@@ -144,8 +143,15 @@ impl<A: Ansatz> Vmc<A> {
         let energies: Vec<A::T> = (0..batch.len()).map(|s| batch.row(s)[0]).collect();
         let energy = batch_statistics(&batch, &energies)?;
         let weights: Vec<f64> = (0..batch.len()).map(|s| batch.weight(s)).collect();
-        let rows = Mat::<A::T>::from_fn(batch.len(), row_len, |s, c| batch.row(s)[1 + c]);
-        let jacobian = Jacobian::new(self.ansatz.jacobian_layout(), rows, self.ansatz.n_params());
+        let rows: Vec<A::T> = (0..batch.len())
+            .flat_map(|s| batch.row(s)[1..].iter().copied())
+            .collect();
+        let jacobian = Jacobian::new(
+            self.ansatz.jacobian_layout(),
+            rows,
+            row_len,
+            self.ansatz.n_params(),
+        );
         let delta = self.optimizer.update(&Gradient {
             jacobian: &jacobian,
             local_energies: &energies,

@@ -17,7 +17,7 @@
 //! Nat. Phys. 20, 1476 (2024)) replaces the inverse of the kernel by a pseudo-inverse
 //! with relative cut-off `rcond`.
 
-use super::jacobian::Jacobian;
+use super::jacobian::{lower_gram, Jacobian};
 use crate::error::{Error, Result};
 use crate::scalar::Scalar;
 use faer::linalg::solvers::Solve;
@@ -222,17 +222,21 @@ enum Inverse {
     Pseudo(f64),
 }
 
-/// `(S + εI)⁻¹ F` with `S = ÕᴴÕ` built from the dense Jacobian.
+/// `(S + εI)⁻¹ F` with `S = ÕᴴÕ` built from the dense Jacobian (lower triangle only).
 fn parameter_space<T: Scalar>(g: &Gradient<'_, T>, force: &[T], shift: f64) -> Result<Vec<T>> {
-    let dense = g.jacobian.dense();
-    let (ns, p) = (dense.nrows(), dense.ncols());
-    let mean: Vec<T> = (0..p)
-        .map(|k| (0..ns).map(|s| dense[(s, k)] * g.weights[s]).sum())
-        .collect();
-    let centred = Mat::<T>::from_fn(ns, p, |s, k| {
-        (dense[(s, k)] - mean[k]) * g.weights[s].sqrt()
-    });
-    let mut s_matrix = centred.adjoint() * &centred;
+    // S = ÕᴴÕ = conj(ÕᵀȬ)... computed as the Gram matrix of the rows of Õᵀ, conjugated:
+    // (Õᵀ)(Õᵀ)ᴴ = Õᵀ Ȭ = conj(Õᴴ Õ).
+    let centred = g.jacobian.centred_dense(g.weights);
+    let p = centred.ncols();
+    let mut s_matrix = lower_gram(centred.transpose());
+    if T::COMPLEX {
+        for c in 0..p {
+            s_matrix
+                .col_as_slice_mut(c)
+                .iter_mut()
+                .for_each(|x| *x = x.conj());
+        }
+    }
     for k in 0..p {
         s_matrix[(k, k)] += T::from_real(shift);
     }
@@ -259,19 +263,30 @@ fn sample_space<T: Scalar>(
 ) -> Result<Vec<T>> {
     let ns = g.jacobian.n_samples();
     let w = g.weights;
-    let k = g.jacobian.kernel();
-    // Centre: K̄_{ss'} = K_{ss'} − ⟨O_s, m⟩ − ⟨m, O_s'⟩ + ⟨m, m⟩ with m = Σ_r w_r O_r.
-    let row_mean: Vec<T> = (0..ns)
-        .map(|s| (0..ns).map(|r| k[(s, r)] * w[r]).sum())
-        .collect();
-    let col_mean: Vec<T> = (0..ns)
-        .map(|s| (0..ns).map(|r| k[(r, s)] * w[r]).sum())
-        .collect();
-    let total: T = (0..ns).map(|s| row_mean[s] * w[s]).sum();
+    let t0 = std::time::Instant::now();
+    let mut kernel = g.jacobian.kernel_lower();
+    eprintln!("kernel {:?}", t0.elapsed());
+    // Centre: K̄_{ss'} = K_{ss'} − a_s − conj(a_{s'}) + q with a_s = ⟨O_s, m⟩ = Σ_r w_r K_{sr},
+    // m = Σ_r w_r O_r and q = ⟨m, m⟩, reading K from its lower triangle.
+    let mut a = vec![T::zero(); ns];
+    for c in 0..ns {
+        let col = kernel.col_as_slice(c);
+        a[c] += col[c] * w[c];
+        for r in c + 1..ns {
+            a[r] += col[r] * w[c];
+            a[c] += col[r].conj() * w[r];
+        }
+    }
+    let q: T = a.iter().zip(w).map(|(&x, &wi)| x * wi).sum();
     let sqrt_w: Vec<f64> = w.iter().map(|x| x.sqrt()).collect();
-    let mut kernel = Mat::<T>::from_fn(ns, ns, |s, r| {
-        (k[(s, r)] - row_mean[s] - col_mean[r] + total) * (sqrt_w[s] * sqrt_w[r])
-    });
+    for c in 0..ns {
+        let (ac, swc) = (a[c].conj(), sqrt_w[c]);
+        let col = kernel.col_as_slice_mut(c);
+        for r in c..ns {
+            col[r] = (col[r] - a[r] - ac + q) * (sqrt_w[r] * swc);
+        }
+    }
+    eprintln!("centred {:?}", t0.elapsed());
     let rhs: Vec<T> = g
         .local_energies
         .iter()
@@ -288,7 +303,16 @@ fn sample_space<T: Scalar>(
             (0..ns).map(|s| x[(s, 0)]).collect()
         }
         Inverse::Pseudo(rcond) => {
-            let flat: Vec<T> = (0..ns * ns).map(|q| kernel[(q % ns, q / ns)]).collect();
+            let flat: Vec<T> = (0..ns * ns)
+                .map(|q| {
+                    let (r, c) = (q % ns, q / ns);
+                    if r >= c {
+                        kernel[(r, c)]
+                    } else {
+                        kernel[(c, r)].conj()
+                    }
+                })
+                .collect();
             let (values, vectors) = T::eigh(&flat, ns)
                 .ok_or_else(|| Error::Numerical("minSR kernel eigensolver failed".into()))?;
             let cutoff = rcond * values.iter().cloned().fold(0.0, f64::max);
@@ -306,6 +330,7 @@ fn sample_space<T: Scalar>(
             y
         }
     };
+    eprintln!("solved {:?}", t0.elapsed());
     // δ = Õᴴ y = Oᴴ u − conj(m) Σ u, with u_s = √w_s y_s and conj(m) = Oᴴ w.
     let u: Vec<T> = y.iter().zip(&sqrt_w).map(|(&v, &sw)| v * sw).collect();
     let sum_u: T = u.iter().copied().sum();
