@@ -91,11 +91,15 @@ impl SpinHilbert {
         self.n_up.map(|u| u as f64 - self.n_sites as f64 / 2.0)
     }
 
-    /// Number of basis states: `2ᴺ` or `C(N, n_up)`, as `f64` (may exceed `u64` for N = 64).
+    /// Number of basis states: `2ᴺ` or `C(N, n_up)`, as `f64` (infinite beyond ~1e308).
     pub fn dimension(&self) -> f64 {
         match self.n_up {
             None => 2f64.powi(self.n_sites as i32),
-            Some(k) => binomial(self.n_sites, k) as f64,
+            Some(k) if self.n_sites <= 64 => binomial(self.n_sites, k) as f64,
+            Some(k) => {
+                let k = k.min(self.n_sites - k);
+                (0..k).fold(1.0, |c, i| c * (self.n_sites - i) as f64 / (i + 1) as f64)
+            }
         }
     }
 
@@ -136,9 +140,13 @@ pub fn format_half(x: f64) -> String {
     }
 }
 
-/// Packs `σ` (±1) into a `u64`, bit `i` set for `σᵢ = +1`.
+/// Largest number of sites whose configurations pack into a `u64` (exact
+/// diagonalization, exact enumeration).
+pub const MAX_PACKED_SITES: usize = 64;
+
+/// Packs `σ` (±1, at most 64 sites) into a `u64`, bit `i` set for `σᵢ = +1`.
 pub fn pack(sigma: &[i8]) -> u64 {
-    debug_assert!(sigma.len() <= MAX_SITES);
+    debug_assert!(sigma.len() <= MAX_PACKED_SITES);
     sigma.iter().enumerate().fold(
         0u64,
         |acc, (i, &s)| if s > 0 { acc | (1 << i) } else { acc },
@@ -250,6 +258,15 @@ impl Basis {
     /// (more than `max_dim` states).
     pub fn new(space: &SpinHilbert, max_dim: usize) -> Result<Self> {
         let n = space.n_sites;
+        if n > MAX_PACKED_SITES {
+            return Err(Error::invalid(
+                "system.size",
+                format!(
+                    "{n} sites: exact enumeration handles at most {MAX_PACKED_SITES} sites; \
+                     use variational Monte Carlo (hamlet ground-state) for larger systems"
+                ),
+            ));
+        }
         let d = space.dimension();
         if d > max_dim as f64 {
             return Err(Error::invalid(

@@ -13,8 +13,10 @@
 use crate::error::{Error, Result};
 use std::collections::{BTreeSet, VecDeque};
 
-/// Largest lattice the spin-½ engines accept: configurations are packed in a `u64`.
-pub const MAX_SITES: usize = 64;
+/// Largest lattice accepted. Variational Monte Carlo works on `±1` configurations of
+/// any size up to this; exact diagonalization and exact enumeration pack states in a
+/// `u64` and are limited to 64 sites.
+pub const MAX_SITES: usize = 4096;
 
 /// Boundary condition of a generated lattice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -243,7 +245,7 @@ fn check_size(key: &str, n: usize) -> Result<()> {
     if n > MAX_SITES {
         return Err(Error::invalid(
             key,
-            format!("{n} sites; spin-1/2 configurations are limited to {MAX_SITES} sites"),
+            format!("{n} sites; lattices are limited to {MAX_SITES} sites"),
         ));
     }
     Ok(())
@@ -346,6 +348,7 @@ mod tests {
         let tri = Lattice::from_edges(3, &[(0, 1), (1, 2), (2, 0)], &[]).unwrap();
         assert!(tri.bipartition().is_none());
         assert!(Lattice::chain(0, Boundary::Open).is_err());
-        assert!(Lattice::chain(65, Boundary::Open).is_err());
+        assert!(Lattice::chain(MAX_SITES + 1, Boundary::Open).is_err());
+        assert!(Lattice::chain(80, Boundary::Periodic).is_ok());
     }
 }

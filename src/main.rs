@@ -384,6 +384,9 @@ fn run_ground_state(args: GroundStateArgs) -> anyhow::Result<()> {
             ControlFlow::Continue(())
         },
     )?;
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
     if args.system.json {
         println!("{}", ground_state_json(&problem, &report));
     } else {
@@ -424,6 +427,7 @@ fn ground_state_json(problem: &Problem, r: &GroundStateReport) -> serde_json::Va
         "seconds": r.seconds,
         "seconds_per_iteration": r.seconds_per_iteration,
         "seed": problem.seed,
+        "warnings": r.warnings,
     })
 }
 

@@ -8,6 +8,18 @@ use num_complex::Complex64;
 use rand::RngExt;
 use std::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub, SubAssign};
 
+/// Number of parts faer splits dense linear algebra into. Fixed, not the number of
+/// threads, so that sums are associated the same way on any machine and for any
+/// `RAYON_NUM_THREADS`: same seed, same numbers.
+pub const LINEAR_ALGEBRA_PARTS: usize = 4;
+
+/// Makes faer's parallel kernels partition work into [`LINEAR_ALGEBRA_PARTS`] parts
+/// whatever the thread pool (called by the engines before any dense linear algebra).
+pub fn fix_linear_algebra_partition() {
+    let parts = std::num::NonZeroUsize::new(LINEAR_ALGEBRA_PARTS).expect("non-zero");
+    faer::set_global_parallelism(faer::Par::Rayon(parts));
+}
+
 /// An amplitude type (`f64` or `Complex64`).
 pub trait Scalar:
     faer::traits::ComplexField<Real = f64>

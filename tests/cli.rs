@@ -181,3 +181,73 @@ fn same_seed_same_numbers_for_any_thread_count() {
     };
     assert_eq!(run("1"), run("2"));
 }
+
+#[test]
+fn ground_state_reports_every_statistic() {
+    let v = json(&[
+        "ground-state",
+        "--model",
+        "tfim",
+        "--size",
+        "6",
+        "--iterations",
+        "40",
+        "--samples",
+        "256",
+        "--quiet",
+        "--json",
+    ]);
+    for key in [
+        "energy",
+        "error",
+        "variance",
+        "tau",
+        "r_hat",
+        "v_score",
+        "acceptance",
+        "reference",
+        "relative_error",
+        "iterations",
+        "n_parameters",
+        "seconds",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key} in {v}");
+    }
+    assert_eq!(v["iterations"], 40);
+    assert_eq!(v["n_parameters"], 6 + 6 + 36);
+    let (e, err, reference) = (
+        v["energy"].as_f64().unwrap(),
+        v["error"].as_f64().unwrap(),
+        v["reference"].as_f64().unwrap(),
+    );
+    assert!(
+        e > reference - 5.0 * err,
+        "{e} ± {err} below the exact {reference}"
+    );
+    assert!((e - reference).abs() / reference.abs() < 0.01);
+}
+
+#[test]
+fn ground_state_bad_input_names_the_key() {
+    let cases: [(&[&str], &str); 5] = [
+        (&["--samples", "100", "--chains", "16"], "sampler.samples"),
+        (&["--alpha", "0"], "ansatz.alpha"),
+        (&["--sampler", "exchange"], "sampler.kind"),
+        (&["--learning-rate", "0"], "optimizer.learning_rate"),
+        (&["--optimizer", "newton"], "optimizer.kind"),
+    ];
+    for (extra, key) in cases {
+        let mut args = vec!["ground-state", "--model", "tfim", "--size", "6", "--quiet"];
+        args.extend_from_slice(extra);
+        let err = failure(&args);
+        assert!(err.contains(key), "{args:?}: '{err}' should name {key}");
+    }
+    // Complex matrix elements need complex parameters.
+    let deck = scratch(
+        "pauli.toml",
+        "[system]\nsize = 3\nboundary = \"open\"\n[hamiltonian]\nmodel = \"pauli\"\n\
+         terms = [{ coeff = 1.0, ops = \"XY\", sites = [0, 1] }]\n",
+    );
+    let err = failure(&["ground-state", deck.to_str().unwrap(), "--quiet"]);
+    assert!(err.contains("ansatz.complex"), "{err}");
+}

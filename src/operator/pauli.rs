@@ -9,6 +9,7 @@
 
 use crate::error::{Error, Result};
 use crate::lattice::MAX_SITES;
+
 use num_complex::Complex64;
 use std::collections::BTreeMap;
 
@@ -26,15 +27,33 @@ pub struct PauliString {
     pub sites: Vec<usize>,
 }
 
-/// The strings sharing one flip mask `x`: `Σₜ cₜ (−1)^{|zₜ ∧ ¬b|}`.
+/// The strings sharing one set of flipped sites `x`: `Σₜ cₜ (−1)^{|zₜ ∧ ¬b|}`, or on a
+/// `±1` configuration `Σₜ cₜ Π_{i∈zₜ} σᵢ`. Bit masks are kept for `N ≤ 64` (exact
+/// diagonalization); site lists work for any `N`.
 #[derive(Clone, Debug)]
 struct FlipGroup {
     x_mask: u64,
     flips: Vec<usize>,
     terms: Vec<(u64, Complex64)>,
+    z_sites: Vec<Vec<usize>>,
 }
 
 impl FlipGroup {
+    /// `⟨σ'| Σₜ Pₜ |σ⟩` for the configuration `σ` (±1).
+    #[inline]
+    fn element_sigma(&self, sigma: &[i8]) -> Complex64 {
+        let mut sum = Complex64::new(0.0, 0.0);
+        for (&(_, c), z) in self.terms.iter().zip(&self.z_sites) {
+            let sign: i8 = z.iter().map(|&i| sigma[i]).product();
+            if sign > 0 {
+                sum += c;
+            } else {
+                sum -= c;
+            }
+        }
+        sum
+    }
+
     /// `⟨b ⊕ x| Σₜ Pₜ |b⟩`.
     #[inline]
     fn element(&self, b: u64) -> Complex64 {
@@ -50,13 +69,23 @@ impl FlipGroup {
         sum
     }
 
-    fn support(&self) -> u64 {
-        self.terms.iter().fold(self.x_mask, |acc, &(z, _)| acc | z)
+    fn support(&self) -> Vec<usize> {
+        let mut sites: Vec<usize> = self
+            .flips
+            .iter()
+            .chain(self.z_sites.iter().flatten())
+            .copied()
+            .collect();
+        sites.sort_unstable();
+        sites.dedup();
+        sites
     }
 }
 
-/// A Hermitian operator `Σ cₛ Pₛ` on `N ≤ 64` spin-½ sites: the single "connected
-/// elements" primitive shared by exact diagonalization, local energies and observables.
+/// A Hermitian operator `Σ cₛ Pₛ` on spin-½ sites: the single "connected elements"
+/// primitive shared by exact diagonalization, local energies and observables. Methods
+/// on packed `u64` states (`*_bits`, `*_off_diagonal*`, `diagonal_element`) need
+/// `N ≤ 64`; methods on `±1` configurations work for any `N`.
 #[derive(Clone, Debug)]
 pub struct PauliSum {
     n_sites: usize,
@@ -69,6 +98,10 @@ pub struct PauliSum {
     flat: FlatTerms,
     /// Flipped sites of each group in `flat`.
     flat_flips: Vec<Vec<usize>>,
+    /// Exchange groups as `(i, j, 2a)` for configurations of any size.
+    pairs: Vec<(usize, usize, f64)>,
+    /// Indices of the groups that are not exchange pairs.
+    others: Vec<usize>,
     /// Real parts of the diagonal terms, flattened.
     flat_diagonal: FlatTerms,
 }
@@ -133,10 +166,10 @@ impl PauliSum {
                 format!("{n_sites} sites; operators need 1 to {MAX_SITES} sites"),
             ));
         }
-        let mut merged: BTreeMap<(u64, u64), Complex64> = BTreeMap::new();
+        let mut merged: BTreeMap<(Vec<usize>, Vec<usize>), Complex64> = BTreeMap::new();
         for (t, s) in strings.iter().enumerate() {
             let key = format!("hamiltonian.terms[{t}]");
-            let (x, z, n_y) = masks(n_sites, s, &key)?;
+            let (x, z, n_y) = site_sets(n_sites, s, &key)?;
             if !s.coeff.is_finite() {
                 return Err(Error::invalid(&key, "coeff must be a finite number"));
             }
@@ -148,42 +181,64 @@ impl PauliSum {
             };
             *merged.entry((x, z)).or_default() += phase * s.coeff;
         }
-        let mut by_flip: BTreeMap<u64, Vec<(u64, Complex64)>> = BTreeMap::new();
+        let mut by_flip: BTreeMap<Vec<usize>, Vec<(Vec<usize>, Complex64)>> = BTreeMap::new();
         for ((x, z), c) in merged {
             if c.norm() > ZERO {
                 by_flip.entry(x).or_default().push((z, c));
             }
         }
-        let diagonal_terms = by_flip.remove(&0).unwrap_or_default();
+        let diagonal_terms = by_flip.remove(&Vec::new()).unwrap_or_default();
         let real = by_flip
             .values()
             .chain(std::iter::once(&diagonal_terms))
             .flatten()
             .all(|(_, c)| c.im == 0.0);
-        let group = |x_mask: u64, terms: Vec<(u64, Complex64)>| FlipGroup {
-            x_mask,
-            flips: (0..n_sites).filter(|&i| x_mask >> i & 1 == 1).collect(),
-            terms,
+        let to_mask = |sites: &[usize]| -> u64 {
+            if n_sites <= 64 {
+                sites.iter().fold(0u64, |m, &i| m | (1u64 << i))
+            } else {
+                0
+            }
+        };
+        let group = |flips: Vec<usize>, terms: Vec<(Vec<usize>, Complex64)>| FlipGroup {
+            x_mask: to_mask(&flips),
+            terms: terms.iter().map(|(z, c)| (to_mask(z), *c)).collect(),
+            z_sites: terms.into_iter().map(|(z, _)| z).collect(),
+            flips,
         };
         Ok(Self {
             n_sites,
-            diagonal: group(0, diagonal_terms),
+            diagonal: group(Vec::new(), diagonal_terms),
             groups: by_flip.into_iter().map(|(x, t)| group(x, t)).collect(),
             real,
             exchange: Vec::new(),
             flat: FlatTerms::default(),
             flat_flips: Vec::new(),
+            pairs: Vec::new(),
+            others: Vec::new(),
             flat_diagonal: FlatTerms::default(),
         }
         .flattened())
     }
 
     fn flattened(mut self) -> Self {
+        self.pairs.clear();
+        self.others.clear();
+        for (k, g) in self.groups.iter().enumerate() {
+            match exchange_value(g) {
+                Some((i, j, value)) => self.pairs.push((i, j, value)),
+                None => self.others.push(k),
+            }
+        }
+        if self.n_sites > 64 {
+            return self;
+        }
         let mut exchange: Vec<ExchangeClass> = Vec::new();
         let mut generic = Vec::new();
         for g in &self.groups {
             match exchange_value(g) {
-                Some((i, d, value)) => {
+                Some((i, j, value)) => {
+                    let (i, d) = (i as u32, (j - i) as u32);
                     let class = match exchange.iter().position(|c| c.distance == d) {
                         Some(k) => &mut exchange[k],
                         None => {
@@ -319,17 +374,42 @@ impl PauliSum {
         }
     }
 
-    /// Connected elements of a `±1` configuration: calls `f(flipped sites, ⟨σ'|H|σ⟩)`,
-    /// first for `σ' = σ` (no flips), then for each non-zero off-diagonal element.
-    pub fn for_each_connected(&self, sigma: &[i8], f: &mut dyn FnMut(&[usize], Complex64)) {
-        let b = crate::hilbert::pack(sigma);
-        f(&[], self.diagonal.element(b));
+    /// Connected elements of a `±1` configuration of any size for a real operator: calls
+    /// `f(flipped sites, ⟨σ'|H|σ⟩)`, first for `σ' = σ` (no flips), then for every
+    /// non-zero off-diagonal element. This is the local-energy hot path.
+    #[inline]
+    pub fn for_each_flip_sigma_real(&self, sigma: &[i8], mut f: impl FnMut(&[usize], f64)) {
+        f(&[], self.diagonal.element_sigma(sigma).re);
+        for &(i, j, value) in &self.pairs {
+            if sigma[i] != sigma[j] {
+                f(&[i, j], value);
+            }
+        }
+        for &k in &self.others {
+            let g = &self.groups[k];
+            let e = g.element_sigma(sigma).re;
+            if e != 0.0 {
+                f(&g.flips, e);
+            }
+        }
+    }
+
+    /// Complex version of [`Self::for_each_flip_sigma_real`].
+    #[inline]
+    pub fn for_each_flip_sigma(&self, sigma: &[i8], mut f: impl FnMut(&[usize], Complex64)) {
+        f(&[], self.diagonal.element_sigma(sigma));
         for g in &self.groups {
-            let e = g.element(b);
+            let e = g.element_sigma(sigma);
             if e.norm_sqr() > 0.0 {
                 f(&g.flips, e);
             }
         }
+    }
+
+    /// Connected elements of a `±1` configuration: calls `f(flipped sites, ⟨σ'|H|σ⟩)`,
+    /// first for `σ' = σ` (no flips), then for each non-zero off-diagonal element.
+    pub fn for_each_connected(&self, sigma: &[i8], f: &mut dyn FnMut(&[usize], Complex64)) {
+        self.for_each_flip_sigma(sigma, f);
     }
 
     /// Whether the operator commutes with the total magnetization `Σσᶻ`: every
@@ -337,22 +417,22 @@ impl PauliSum {
     /// on each group's support; a group supported on more than 20 sites is
     /// conservatively reported as breaking it.
     pub fn conserves_magnetization(&self) -> bool {
+        let mut sigma = vec![1i8; self.n_sites];
         self.groups.iter().all(|g| {
-            let k = g.x_mask.count_ones();
+            let k = g.flips.len();
             if k % 2 == 1 {
                 return false;
             }
             let support = g.support();
-            let sites: Vec<u32> = (0..64).filter(|&i| support >> i & 1 == 1).collect();
-            if sites.len() > 20 {
+            if support.len() > 20 {
                 return false;
             }
-            (0u64..1 << sites.len()).all(|pattern| {
-                let b = sites
-                    .iter()
-                    .enumerate()
-                    .fold(0u64, |acc, (t, &s)| acc | ((pattern >> t & 1) << s));
-                (b & g.x_mask).count_ones() == k / 2 || g.element(b).norm() <= 1e-14
+            (0u64..1 << support.len()).all(|pattern| {
+                for (t, &i) in support.iter().enumerate() {
+                    sigma[i] = if pattern >> t & 1 == 1 { 1 } else { -1 };
+                }
+                let up = g.flips.iter().filter(|&&i| sigma[i] > 0).count();
+                up == k / 2 || g.element_sigma(&sigma).norm() <= 1e-14
             })
         })
     }
@@ -361,13 +441,9 @@ impl PauliSum {
     /// of sublattice `B` (`sublattice[i] == 1`). Each group whose flip mask touches `B`
     /// an odd number of times changes sign; the spectrum is unchanged.
     pub fn with_sign_rule(mut self, sublattice: &[u8]) -> Self {
-        let b_mask =
-            sublattice.iter().enumerate().fold(
-                0u64,
-                |acc, (i, &s)| if s == 1 { acc | (1 << i) } else { acc },
-            );
         for g in &mut self.groups {
-            if (g.x_mask & b_mask).count_ones() % 2 == 1 {
+            let touched = g.flips.iter().filter(|&&i| sublattice[i] == 1).count();
+            if touched % 2 == 1 {
                 for (_, c) in &mut g.terms {
                     *c = -*c;
                 }
@@ -386,24 +462,22 @@ impl PauliSum {
     }
 }
 
-/// `(i, d, 2a)` if the group is a real exchange term on sites `(i, i + d)`.
-fn exchange_value(g: &FlipGroup) -> Option<(u32, u32, f64)> {
-    if g.x_mask.count_ones() != 2 || g.terms.len() != 2 {
+/// `(i, j, 2a)` if the group is a real exchange term `a(XᵢXⱼ + YᵢYⱼ)`-like on sites
+/// `i < j`: terms `{(z = ∅, a), (z = {i, j}, −a)}`, non-zero only for antiparallel spins.
+fn exchange_value(g: &FlipGroup) -> Option<(usize, usize, f64)> {
+    if g.flips.len() != 2 || g.terms.len() != 2 {
         return None;
     }
-    let (z0, c0) = g.terms[0];
-    let (z1, c1) = g.terms[1];
+    let (c0, c1) = (g.terms[0].1, g.terms[1].1);
     let real = c0.im == 0.0 && c1.im == 0.0;
-    if !(real && z0 == 0 && z1 == g.x_mask && c1.re == -c0.re) {
+    if !(real && g.z_sites[0].is_empty() && g.z_sites[1] == g.flips && c1.re == -c0.re) {
         return None;
     }
-    let i = g.x_mask.trailing_zeros();
-    let j = 63 - g.x_mask.leading_zeros();
-    Some((i, j - i, 2.0 * c0.re))
+    Some((g.flips[0], g.flips[1], 2.0 * c0.re))
 }
 
-/// `(x mask, z mask, number of Y)` of a string, validated.
-fn masks(n_sites: usize, s: &PauliString, key: &str) -> Result<(u64, u64, u32)> {
+/// `(x sites, z sites, number of Y)` of a string, each sorted; validated.
+fn site_sets(n_sites: usize, s: &PauliString, key: &str) -> Result<(Vec<usize>, Vec<usize>, u32)> {
     let ops: Vec<char> = s.ops.chars().collect();
     if ops.len() != s.sites.len() {
         return Err(Error::invalid(
@@ -416,8 +490,8 @@ fn masks(n_sites: usize, s: &PauliString, key: &str) -> Result<(u64, u64, u32)> 
             ),
         ));
     }
-    let (mut x, mut z, mut n_y) = (0u64, 0u64, 0u32);
-    let mut seen = 0u64;
+    let (mut x, mut z, mut n_y) = (Vec::new(), Vec::new(), 0u32);
+    let mut seen = std::collections::BTreeSet::new();
     for (&op, &site) in ops.iter().zip(&s.sites) {
         if site >= n_sites {
             return Err(Error::invalid(
@@ -425,21 +499,19 @@ fn masks(n_sites: usize, s: &PauliString, key: &str) -> Result<(u64, u64, u32)> 
                 format!("site {site} is outside 0..{n_sites}"),
             ));
         }
-        let bit = 1u64 << site;
-        if seen & bit != 0 {
+        if !seen.insert(site) {
             return Err(Error::invalid(
                 key,
                 format!("site {site} appears twice; multiply the operators on one site first"),
             ));
         }
-        seen |= bit;
         match op.to_ascii_uppercase() {
             'I' => {}
-            'X' => x |= bit,
-            'Z' => z |= bit,
+            'X' => x.push(site),
+            'Z' => z.push(site),
             'Y' => {
-                x |= bit;
-                z |= bit;
+                x.push(site);
+                z.push(site);
                 n_y += 1;
             }
             other => {
@@ -450,6 +522,8 @@ fn masks(n_sites: usize, s: &PauliString, key: &str) -> Result<(u64, u64, u32)> 
             }
         }
     }
+    x.sort_unstable();
+    z.sort_unstable();
     Ok((x, z, n_y))
 }
 
@@ -537,6 +611,23 @@ mod tests {
                 fast.sort_by_key(|p| p.0);
                 generic.sort_by_key(|p| p.0);
                 assert_eq!(fast, generic, "state {b:b}");
+                // The configuration-based path agrees with the bit-mask path.
+                let mut sigma = [0i8; 10];
+                crate::hilbert::unpack(b, &mut sigma);
+                let mut by_sigma = Vec::new();
+                op.for_each_flip_sigma_real(&sigma, |flips, e| {
+                    let x = flips.iter().fold(0u64, |m, &i| m | 1 << i);
+                    by_sigma.push((x, e));
+                });
+                let mut by_bits = Vec::new();
+                op.for_each_flip_real(b, |flips, e| {
+                    let x = flips.iter().fold(0u64, |m, &i| m | 1 << i);
+                    by_bits.push((x, e));
+                });
+                by_sigma.sort_by(|p, q| p.0.cmp(&q.0).then(p.1.total_cmp(&q.1)));
+                by_bits.sort_by(|p, q| p.0.cmp(&q.0).then(p.1.total_cmp(&q.1)));
+                assert_eq!(by_sigma, by_bits, "state {b:b}");
+                assert_eq!(by_bits[0].1, op.diagonal_element(b));
             }
         }
     }

@@ -1,7 +1,9 @@
 //! Metropolis–Hastings chains with symmetric proposals: single-spin flips (`local`)
 //! or swaps of the two spins of a random bond (`exchange`, conserves `Sᶻ`). A proposal
-//! `σ → σ'` is accepted with probability `min(1, |ψ(σ')/ψ(σ)|²)`; a swap of two equal
-//! spins is the identity move and counts as accepted (as in NetKet).
+//! `σ → σ'` is accepted with probability `min(1, |ψ(σ')/ψ(σ)|²)`. A swap of two equal
+//! spins is the identity move: it is a proposal (as in NetKet, so sweeps have the same
+//! length) but it does not count as accepted, so the reported acceptance is the
+//! fraction of proposals that changed the configuration — zero for a frozen chain.
 
 use super::{Batch, Visitor};
 use crate::ansatz::Ansatz;
@@ -242,7 +244,6 @@ impl Moves {
             Rule::Exchange { bonds } => {
                 let (i, j) = bonds[chain.rng.random_range(0..bonds.len())];
                 if chain.sigma[i] == chain.sigma[j] {
-                    self.accepted += 1;
                     return;
                 }
                 pair = [i, j];

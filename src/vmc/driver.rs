@@ -75,6 +75,7 @@ impl<A: Ansatz> Vmc<A> {
         optimizer: Optimizer<A::T>,
         settings: VmcSettings,
     ) -> Result<Self> {
+        crate::scalar::fix_linear_algebra_partition();
         check_compatible::<A>(&hamiltonian)?;
         if hamiltonian.n_sites() != ansatz.n_sites() {
             return Err(Error::invalid(

@@ -12,7 +12,6 @@ use crate::ansatz::JacobianLayout;
 use crate::scalar::Scalar;
 use faer::linalg::matmul::triangular::{self, BlockStructure};
 use faer::{Accum, Conj, Mat, MatRef};
-use rayon::prelude::*;
 
 /// Lower triangle (with diagonal) of the Gram matrix `a aᴴ`; the strict upper part is
 /// zero. Half the flops of a full product.
@@ -80,50 +79,28 @@ impl<T: Scalar> Jacobian<T> {
     /// `Oᴴ v`: `Σ_s conj(O_{sk}) v_s` for every parameter `k`.
     pub fn adjoint_apply(&self, v: &[T]) -> Vec<T> {
         let ns = self.n_samples;
-        match self.layout {
-            JacobianLayout::Dense => {
-                // Blocks of parameters in parallel; samples summed in order.
-                let mut out = vec![T::zero(); self.n_params];
-                out.par_chunks_mut(256).enumerate().for_each(|(b, chunk)| {
-                    let off = b * 256;
-                    for (s, &vs) in v.iter().enumerate().take(ns) {
-                        let row = &self.row(s)[off..off + chunk.len()];
-                        for (o, &x) in chunk.iter_mut().zip(row) {
-                            *o += x.conj() * vs;
-                        }
-                    }
-                });
-                out
-            }
-            JacobianLayout::VisibleHidden {
-                n_visible: n,
-                n_hidden: m,
-            } => {
-                let mut out = vec![T::zero(); self.n_params];
-                let (head, weights) = out.split_at_mut(n + m);
-                for (s, &vs) in v.iter().enumerate().take(ns) {
-                    for (o, &x) in head.iter_mut().zip(self.row(s)) {
-                        *o += x.conj() * vs;
-                    }
-                }
-                // W_{ji} = Σ_s conj(t_sj σ_si) v_s, one hidden unit per task.
-                weights.par_chunks_mut(n).enumerate().for_each(|(j, wj)| {
-                    for (s, &vs) in v.iter().enumerate().take(ns) {
-                        let row = self.row(s);
-                        let coeff = row[n + j].conj() * vs;
-                        for (o, &sigma) in wj.iter_mut().zip(&row[..n]) {
-                            *o += coeff * sigma.conj();
-                        }
-                    }
-                });
-                out
+        let rows = MatRef::from_row_major_slice(&self.rows, ns, self.row_len);
+        let col = MatRef::from_column_major_slice(v, ns, 1);
+        let head = rows.adjoint() * col;
+        let mut out: Vec<T> = (0..self.row_len).map(|k| head[(k, 0)]).collect();
+        if let JacobianLayout::VisibleHidden {
+            n_visible: n,
+            n_hidden: m,
+        } = self.layout
+        {
+            // W_{ji} = Σ_s conj(t_sj) (v_s σ_si): one (M × Ns)(Ns × N) product.
+            let weighted = Mat::<T>::from_fn(ns, n, |s, i| rows[(s, i)] * v[s]);
+            let w = rows.subcols(n, m).adjoint() * &weighted;
+            out.reserve(m * n);
+            for j in 0..m {
+                out.extend((0..n).map(|i| w[(j, i)]));
             }
         }
+        out
     }
 
-    /// `K = O Oᴴ` (`Ns × Ns`, Hermitian): `K_{ss'} = Σ_k O_{sk} conj(O_{s'k})`. Only the
-    /// lower triangle (with the diagonal) is meaningful to callers.
-    pub fn kernel_lower(&self) -> Mat<T> {
+    /// `K = O Oᴴ` (`Ns × Ns`, Hermitian): `K_{ss'} = Σ_k O_{sk} conj(O_{s'k})`.
+    pub fn kernel(&self) -> Mat<T> {
         let rows = MatRef::from_row_major_slice(&self.rows, self.n_samples, self.row_len);
         match self.layout {
             JacobianLayout::Dense => rows * rows.adjoint(),
@@ -136,7 +113,7 @@ impl<T: Scalar> Jacobian<T> {
                 let mut k = t * t.adjoint();
                 for c in 0..self.n_samples {
                     let (ac, kc) = (a.col_as_slice(c), k.col_as_slice_mut(c));
-                    for (x, &y) in kc[c..].iter_mut().zip(&ac[c..]) {
+                    for (x, &y) in kc.iter_mut().zip(ac) {
                         *x = y + *x + y * *x;
                     }
                 }
@@ -148,13 +125,37 @@ impl<T: Scalar> Jacobian<T> {
     /// The centred, weighted Jacobian `Õ_{sk} = √w_s (O_{sk} − Σ_r w_r O_{rk})`
     /// (`Ns × P`, column-major).
     pub fn centred_dense(&self, weights: &[f64]) -> Mat<T> {
-        let mut o = self.dense();
+        let ns = self.n_samples;
         let sqrt_w: Vec<f64> = weights.iter().map(|w| w.sqrt()).collect();
-        for k in 0..o.ncols() {
-            let col = o.col_as_slice_mut(k);
+        // Columns of the compact rows, gathered once.
+        let compact: Vec<Vec<T>> = (0..self.row_len)
+            .map(|k| (0..ns).map(|s| self.rows[s * self.row_len + k]).collect())
+            .collect();
+        let mut o = Mat::<T>::zeros(ns, self.n_params);
+        let centre = |col: &mut [T]| {
             let mean: T = col.iter().zip(weights).map(|(&x, &w)| x * w).sum();
             for (x, &sw) in col.iter_mut().zip(&sqrt_w) {
                 *x = (*x - mean) * sw;
+            }
+        };
+        for (k, c) in compact.iter().enumerate() {
+            let col = o.col_as_slice_mut(k);
+            col.copy_from_slice(c);
+            centre(col);
+        }
+        if let JacobianLayout::VisibleHidden {
+            n_visible: n,
+            n_hidden: m,
+        } = self.layout
+        {
+            for j in 0..m {
+                for i in 0..n {
+                    let col = o.col_as_slice_mut(n + m + j * n + i);
+                    for ((x, &t), &sigma) in col.iter_mut().zip(&compact[n + j]).zip(&compact[i]) {
+                        *x = t * sigma;
+                    }
+                    centre(col);
+                }
             }
         }
         o

@@ -4,7 +4,6 @@
 
 use crate::ansatz::Ansatz;
 use crate::error::{Error, Result};
-use crate::hilbert::pack;
 use crate::operator::PauliSum;
 use crate::sampler::Visitor;
 use crate::scalar::Scalar;
@@ -12,14 +11,13 @@ use crate::scalar::Scalar;
 /// `O_loc(σ)` for a Hermitian operator: `Σ conj⟨σ'|O|σ⟩ · ψ(σ')/ψ(σ)`.
 #[inline]
 pub fn local_value<A: Ansatz>(op: &PauliSum, ansatz: &A, sigma: &[i8], cache: &A::Cache) -> A::T {
-    let b = pack(sigma);
     let mut acc = A::T::zero();
     if op.is_real() {
-        op.for_each_flip_real(b, |flips, e| {
+        op.for_each_flip_sigma_real(sigma, |flips, e| {
             acc += ansatz.ratio(sigma, cache, flips) * e;
         });
     } else {
-        op.for_each_flip(b, |flips, e| {
+        op.for_each_flip_sigma(sigma, |flips, e| {
             acc += ansatz.ratio(sigma, cache, flips) * A::T::from_c64(e.conj());
         });
     }

@@ -263,20 +263,12 @@ fn sample_space<T: Scalar>(
 ) -> Result<Vec<T>> {
     let ns = g.jacobian.n_samples();
     let w = g.weights;
-    let t0 = std::time::Instant::now();
-    let mut kernel = g.jacobian.kernel_lower();
-    eprintln!("kernel {:?}", t0.elapsed());
+    let mut kernel = g.jacobian.kernel();
     // Centre: K̄_{ss'} = K_{ss'} − a_s − conj(a_{s'}) + q with a_s = ⟨O_s, m⟩ = Σ_r w_r K_{sr},
-    // m = Σ_r w_r O_r and q = ⟨m, m⟩, reading K from its lower triangle.
-    let mut a = vec![T::zero(); ns];
-    for c in 0..ns {
-        let col = kernel.col_as_slice(c);
-        a[c] += col[c] * w[c];
-        for r in c + 1..ns {
-            a[r] += col[r] * w[c];
-            a[c] += col[r].conj() * w[r];
-        }
-    }
+    // m = Σ_r w_r O_r and q = ⟨m, m⟩.
+    let weights_col = Mat::<T>::from_fn(ns, 1, |s, _| T::from_real(w[s]));
+    let a_col = &kernel * &weights_col;
+    let a: Vec<T> = (0..ns).map(|s| a_col[(s, 0)]).collect();
     let q: T = a.iter().zip(w).map(|(&x, &wi)| x * wi).sum();
     let sqrt_w: Vec<f64> = w.iter().map(|x| x.sqrt()).collect();
     for c in 0..ns {
@@ -286,7 +278,6 @@ fn sample_space<T: Scalar>(
             col[r] = (col[r] - a[r] - ac + q) * (sqrt_w[r] * swc);
         }
     }
-    eprintln!("centred {:?}", t0.elapsed());
     let rhs: Vec<T> = g
         .local_energies
         .iter()
@@ -330,7 +321,6 @@ fn sample_space<T: Scalar>(
             y
         }
     };
-    eprintln!("solved {:?}", t0.elapsed());
     // δ = Õᴴ y = Oᴴ u − conj(m) Σ u, with u_s = √w_s y_s and conj(m) = Oᴴ w.
     let u: Vec<T> = y.iter().zip(&sqrt_w).map(|(&v, &sw)| v * sw).collect();
     let sum_u: T = u.iter().copied().sum();

@@ -108,6 +108,8 @@ pub struct GroundStateReport {
     pub seconds_per_iteration: f64,
     /// Final parameters as complex numbers.
     pub parameters: Vec<Complex64>,
+    /// Diagnostics a user must see (chains not mixed, energy below the reference).
+    pub warnings: Vec<String>,
 }
 
 impl GroundStateReport {
@@ -221,6 +223,7 @@ fn run<A: Ansatz>(
     let (stats, acceptance) = vmc.estimate(&[])?;
     let reference = reference_energy(ham, space, seed)?;
     times.sort_by(f64::total_cmp);
+    let warnings = diagnose(&stats[0], acceptance, reference.as_ref());
     Ok(GroundStateReport {
         energy: stats[0],
         acceptance,
@@ -233,5 +236,34 @@ fn run<A: Ansatz>(
         seconds: started.elapsed().as_secs_f64(),
         seconds_per_iteration: times.get(times.len() / 2).copied().unwrap_or(0.0),
         parameters: vmc.ansatz.params().iter().map(|p| p.to_c64()).collect(),
+        warnings,
     })
+}
+
+/// Checks that make an error bar trustworthy: mixed chains, moving chains, and no
+/// violation of the variational bound beyond 5σ.
+fn diagnose(e: &Stats, acceptance: f64, reference: Option<&Reference>) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if e.r_hat.is_finite() && e.r_hat > 1.1 {
+        warnings.push(format!(
+            "split-R̂ = {:.3} > 1.1: the Markov chains disagree (not mixed or stuck); the \
+             error bar is not reliable. Try more samples, a smaller learning rate or another seed",
+            e.r_hat
+        ));
+    }
+    if acceptance < 1e-3 {
+        warnings.push(format!(
+            "acceptance {acceptance:.1e}: the chains hardly move; the estimate is not reliable"
+        ));
+    }
+    if let Some(r) = reference {
+        if e.mean < r.energy - 5.0 * e.error.max(1e-12 * r.energy.abs()) {
+            warnings.push(format!(
+                "the energy lies {:.1} error bars below the exact ground-state energy: the \
+                 error bar is underestimated",
+                (r.energy - e.mean) / e.error.max(f64::MIN_POSITIVE)
+            ));
+        }
+    }
+    warnings
 }
