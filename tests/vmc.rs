@@ -485,3 +485,106 @@ fn accuracy_at_netket_settings() {
         );
     }
 }
+
+#[test]
+fn minsr_solves_the_sample_space_equations_exactly() {
+    // With fewer samples than parameters, minSR's update is the minimum-norm solution of
+    // Õ δθ = −2η ε̃ (real parameters): every sample's imaginary-time step is matched.
+    let h = heisenberg(8);
+    let space = SpinHilbert::with_total_sz(8, 0.0).unwrap();
+    let a = Rbm::<f64>::new(8, 2.0, 0.3, &mut rng(41)).unwrap();
+    let mut sampler = Sampler::Exact(ExactSampler::new(&space).unwrap());
+    let visitor = vmc::EnergyAndJacobian {
+        hamiltonian: h.operator(),
+        row_len: a.jacobian_row_len(),
+    };
+    let batch = sampler.sample(&a, 1, &visitor).unwrap();
+    let ns = batch.len();
+    let energies: Vec<f64> = (0..ns).map(|s| batch.row(s)[0]).collect();
+    let rows: Vec<f64> = (0..ns)
+        .flat_map(|s| batch.row(s)[1..].iter().copied())
+        .collect();
+    let jac = Jacobian::new(
+        a.jacobian_layout(),
+        rows,
+        a.jacobian_row_len(),
+        a.n_params(),
+    );
+    let weights: Vec<f64> = (0..ns).map(|s| batch.weight(s)).collect();
+    let eta = 0.1;
+    let delta = Optimizer::<f64>::new(Method::MinSr { rcond: 1e-14 }, eta)
+        .unwrap()
+        .update(&Gradient {
+            jacobian: &jac,
+            local_energies: &energies,
+            weights: &weights,
+        })
+        .unwrap();
+    assert!(ns < a.n_params());
+    let centred = jac.centred_dense(&weights);
+    let mean: f64 = energies.iter().zip(&weights).map(|(e, w)| e * w).sum();
+    let mut residual = 0.0;
+    let mut scale = 0.0;
+    for s in 0..ns {
+        let target = -2.0 * eta * weights[s].sqrt() * (energies[s] - mean);
+        let fitted: f64 = (0..a.n_params()).map(|k| centred[(s, k)] * delta[k]).sum();
+        residual += (fitted - target).powi(2);
+        scale += target * target;
+    }
+    assert!(
+        residual.sqrt() <= 1e-8 * scale.sqrt(),
+        "residual {} of {}",
+        residual.sqrt(),
+        scale.sqrt()
+    );
+}
+
+#[test]
+fn adam_and_sgd_lower_the_energy_towards_the_exact_one() {
+    let ham = tfim(6, 1.0);
+    let space = SpinHilbert::full(6).unwrap();
+    let ed = exact::solve(&ham, &space, &ExactOptions::default())
+        .unwrap()
+        .energies[0];
+    for (method, lr) in [
+        (
+            Method::Adam {
+                beta1: 0.9,
+                beta2: 0.999,
+                epsilon: 1e-8,
+            },
+            0.02,
+        ),
+        (Method::Sgd, 0.02),
+    ] {
+        let mut s = spec(SamplerKind::Exact, 2.0, false, 400);
+        s.method = method.clone();
+        s.learning_rate = lr;
+        let start = vmc::ground_state(
+            &ham,
+            &space,
+            &GroundStateSpec {
+                settings: VmcSettings {
+                    iterations: 0,
+                    ..s.settings.clone()
+                },
+                ..s.clone()
+            },
+            3,
+            |_| ControlFlow::Continue(()),
+        )
+        .unwrap()
+        .energy
+        .mean;
+        let end = vmc::ground_state(&ham, &space, &s, 3, |_| ControlFlow::Continue(()))
+            .unwrap()
+            .energy
+            .mean;
+        let (gap_start, gap_end) = (start - ed, end - ed);
+        assert!(gap_end >= -1e-10, "{method:?}: below the exact energy");
+        assert!(
+            gap_end < 0.05 * gap_start,
+            "{method:?}: {start} -> {end}, exact {ed}"
+        );
+    }
+}
