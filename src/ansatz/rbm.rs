@@ -36,9 +36,10 @@ pub struct Rbm<T: Scalar> {
     reach: Vec<f64>,
 }
 
-/// Largest `|Re d|` for which the product form is used: its factors then lose at most
-/// `e^{2|d|} ε ≈ 10⁻¹³` to cancellation; beyond it the ratio is taken from `ln cosh`.
-const PRODUCT_REACH: f64 = 2.5;
+/// Largest `|Re d|` for which the product form is used. A factor `cosh d − sinh d · t`
+/// loses at most `e^{2|d|} ε ≈ 4·10⁻¹¹` (relative) to cancellation when `t → ±1`;
+/// beyond it the ratio is taken from `ln cosh` differences.
+const PRODUCT_REACH: f64 = 6.0;
 
 /// RBM look-up table: `θ = b + Wσ` and `tanh θ`.
 #[derive(Clone, Debug)]
@@ -122,6 +123,20 @@ impl<T: Scalar> Rbm<T> {
         } else {
             self.exp_up[i]
         }
+    }
+
+    /// Whether every `|Re dⱼ|`, `dⱼ = 2(Wⱼᵢσᵢ + Wⱼₖσₖ)`, is within [`PRODUCT_REACH`]:
+    /// first by the per-site bounds, then exactly (`O(M)` additions).
+    fn pair_within_reach(&self, sigma: &[i8], i: usize, k: usize) -> bool {
+        if self.reach[i] + self.reach[k] <= PRODUCT_REACH {
+            return true;
+        }
+        let m = self.m;
+        let (si, sk) = (sigma[i] as f64, sigma[k] as f64);
+        self.w_t[i * m..(i + 1) * m]
+            .iter()
+            .zip(&self.w_t[k * m..(k + 1) * m])
+            .all(|(&a, &b)| (2.0 * (a.re() * si + b.re() * sk)).abs() <= PRODUCT_REACH)
     }
 
     /// Ratio from `ln cosh` differences: used for three or more flips and whenever
@@ -214,18 +229,28 @@ impl<T: Scalar> Ansatz for Rbm<T> {
 
     fn ratio(&self, sigma: &[i8], cache: &RbmCache<T>, flips: &[usize]) -> T {
         let m = self.m;
-        let t = &cache.tanh;
+        // Exact-length slices let the compiler drop bounds checks in the products.
+        let t = &cache.tanh[..m];
         let r = match *flips {
             [] => return T::from_real(1.0),
             [i] if self.reach[i] <= PRODUCT_REACH => {
                 let s = sigma[i] as f64;
-                let (c, sh) = (&self.cosh_t[i * m..], &self.sinh_t[i * m..]);
+                let (c, sh) = (
+                    &self.cosh_t[i * m..(i + 1) * m],
+                    &self.sinh_t[i * m..(i + 1) * m],
+                );
                 self.visible_factor(i, sigma[i]) * product(m, |j| c[j] - sh[j] * t[j] * s)
             }
-            [i, k] if self.reach[i] + self.reach[k] <= PRODUCT_REACH => {
+            [i, k] if self.pair_within_reach(sigma, i, k) => {
                 let (si, sk) = (sigma[i] as f64, sigma[k] as f64);
-                let (ci, shi) = (&self.cosh_t[i * m..], &self.sinh_t[i * m..]);
-                let (ck, shk) = (&self.cosh_t[k * m..], &self.sinh_t[k * m..]);
+                let (ci, shi) = (
+                    &self.cosh_t[i * m..(i + 1) * m],
+                    &self.sinh_t[i * m..(i + 1) * m],
+                );
+                let (ck, shk) = (
+                    &self.cosh_t[k * m..(k + 1) * m],
+                    &self.sinh_t[k * m..(k + 1) * m],
+                );
                 let visible = self.visible_factor(i, sigma[i]) * self.visible_factor(k, sigma[k]);
                 visible
                     * product(m, |j| {
