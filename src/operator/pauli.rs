@@ -96,8 +96,6 @@ pub struct PauliSum {
     exchange: Vec<ExchangeClass>,
     /// Real parts of the other off-diagonal terms, flattened for the hot loops.
     flat: FlatTerms,
-    /// Flipped sites of each group in `flat`.
-    flat_flips: Vec<Vec<usize>>,
     /// Exchange groups as `(i, j, 2a)` for configurations of any size.
     pairs: Vec<(usize, usize, f64)>,
     /// Indices of the groups that are not exchange pairs.
@@ -213,7 +211,6 @@ impl PauliSum {
             real,
             exchange: Vec::new(),
             flat: FlatTerms::default(),
-            flat_flips: Vec::new(),
             pairs: Vec::new(),
             others: Vec::new(),
             flat_diagonal: FlatTerms::default(),
@@ -257,7 +254,6 @@ impl PauliSum {
             }
         }
         self.exchange = exchange;
-        self.flat_flips = generic.iter().map(|g| g.flips.clone()).collect();
         self.flat = FlatTerms::new(generic);
         self.flat_diagonal = FlatTerms::new(std::iter::once(&self.diagonal));
         self
@@ -273,12 +269,6 @@ impl PauliSum {
         self.real
     }
 
-    /// Number of distinct off-diagonal flip masks (upper bound on connected
-    /// off-diagonal elements per configuration).
-    pub fn n_flip_groups(&self) -> usize {
-        self.groups.len()
-    }
-
     /// Calls `f(b', ⟨b'|H|b⟩)` for the diagonal element (`b' = b`) and every
     /// off-diagonal `b' = b ⊕ x` with a non-zero element.
     #[inline]
@@ -290,14 +280,6 @@ impl PauliSum {
                 f(b ^ g.x_mask, e);
             }
         }
-    }
-
-    /// Real-valued version of [`Self::for_each_connected_bits`]; only meaningful
-    /// when [`Self::is_real`] holds.
-    #[inline]
-    pub fn for_each_connected_bits_real(&self, b: u64, mut f: impl FnMut(u64, f64)) {
-        f(b, self.diagonal_element(b));
-        self.for_each_off_diagonal_real(b, |x, e| f(b ^ x, e));
     }
 
     /// Off-diagonal part only: `f(x_mask, ⟨b ⊕ x|H|b⟩)` for non-zero elements.
@@ -334,42 +316,6 @@ impl PauliSum {
             let e = g.element(b);
             if e.norm_sqr() > 0.0 {
                 f(g.x_mask, e);
-            }
-        }
-    }
-
-    /// Connected elements of the packed state `b` for a real operator: calls
-    /// `f(flipped sites, ⟨σ'|H|σ⟩)`, first for `σ' = σ` (no flips), then for every
-    /// non-zero off-diagonal element. This is the local-energy hot path.
-    #[inline]
-    pub fn for_each_flip_real(&self, b: u64, mut f: impl FnMut(&[usize], f64)) {
-        f(&[], self.diagonal_element(b));
-        for class in &self.exchange {
-            let d = class.distance;
-            let mut active = (b ^ (b >> d)) & class.mask;
-            while active != 0 {
-                let i = active.trailing_zeros();
-                active &= active - 1;
-                f(&[i as usize, (i + d) as usize], class.value[i as usize]);
-            }
-        }
-        let not_b = !b;
-        for g in 0..self.flat.x_mask.len() {
-            let e = self.flat.element(g, not_b);
-            if e != 0.0 {
-                f(&self.flat_flips[g], e);
-            }
-        }
-    }
-
-    /// Complex version of [`Self::for_each_flip_real`].
-    #[inline]
-    pub fn for_each_flip(&self, b: u64, mut f: impl FnMut(&[usize], Complex64)) {
-        f(&[], self.diagonal.element(b));
-        for g in &self.groups {
-            let e = g.element(b);
-            if e.norm_sqr() > 0.0 {
-                f(&g.flips, e);
             }
         }
     }
@@ -450,15 +396,6 @@ impl PauliSum {
             }
         }
         self.flattened()
-    }
-
-    /// Largest `|coefficient|` sum over groups: a bound on `‖H‖` used for tolerances.
-    pub fn norm_bound(&self) -> f64 {
-        std::iter::once(&self.diagonal)
-            .chain(&self.groups)
-            .flat_map(|g| g.terms.iter())
-            .map(|(_, c)| c.norm())
-            .sum()
     }
 }
 
@@ -620,10 +557,7 @@ mod tests {
                     by_sigma.push((x, e));
                 });
                 let mut by_bits = Vec::new();
-                op.for_each_flip_real(b, |flips, e| {
-                    let x = flips.iter().fold(0u64, |m, &i| m | 1 << i);
-                    by_bits.push((x, e));
-                });
+                op.for_each_connected_bits(b, |b2, e| by_bits.push((b ^ b2, e.re)));
                 by_sigma.sort_by(|p, q| p.0.cmp(&q.0).then(p.1.total_cmp(&q.1)));
                 by_bits.sort_by(|p, q| p.0.cmp(&q.0).then(p.1.total_cmp(&q.1)));
                 assert_eq!(by_sigma, by_bits, "state {b:b}");
