@@ -150,18 +150,6 @@ impl SamplerSection {
             burn_in: count("sampler.burn_in", self.burn_in, defaults.burn_in)?,
         };
         let samples = positive_count("sampler.samples", self.samples, 1008)?;
-        if kind != SamplerKind::Exact && samples % chains.n_chains != 0 {
-            return Err(Error::invalid(
-                "sampler.samples",
-                format!(
-                    "{samples} samples cannot be split evenly over {} chains; use a multiple \
-                     of {} (e.g. {})",
-                    chains.n_chains,
-                    chains.n_chains,
-                    chains.n_chains * (samples / chains.n_chains).max(1)
-                ),
-            ));
-        }
         Ok((SamplerSpec { kind, chains }, samples))
     }
 }
@@ -246,24 +234,22 @@ pub(crate) fn ground_state_spec(
     let (method, learning_rate) = optimizer.spec()?;
     let iterations = count("vmc.iterations", vmc.iterations, 300)?;
     let final_samples = positive_count("vmc.final_samples", vmc.final_samples, 4 * samples)?;
-    if let Some(v) = vmc.target_variance {
-        if !(v > 0.0 && v.is_finite()) {
-            return Err(Error::invalid(
-                "vmc.target_variance",
-                format!("{v} must be positive"),
-            ));
-        }
-    }
+    let settings = VmcSettings {
+        samples,
+        iterations,
+        final_samples,
+        target_variance: vmc.target_variance,
+    };
+    let chains = match sampler.kind {
+        SamplerKind::Exact => 1,
+        _ => sampler.chains.n_chains,
+    };
+    settings.check(chains)?;
     Ok(GroundStateSpec {
         ansatz,
         sampler,
         method,
         learning_rate,
-        settings: VmcSettings {
-            samples,
-            iterations,
-            final_samples,
-            target_variance: vmc.target_variance,
-        },
+        settings,
     })
 }

@@ -28,6 +28,35 @@ pub struct VmcSettings {
     pub target_variance: Option<f64>,
 }
 
+impl VmcSettings {
+    /// Checks the settings for a sampler with `chains` chains (1 for exact enumeration).
+    pub fn check(&self, chains: usize) -> Result<()> {
+        if self.samples == 0 || self.samples % chains != 0 {
+            return Err(Error::invalid(
+                "sampler.samples",
+                format!(
+                    "{} samples cannot be split evenly over {chains} chains; use a multiple of \
+                     {chains} (e.g. {})",
+                    self.samples,
+                    chains * (self.samples / chains).max(1)
+                ),
+            ));
+        }
+        if self.final_samples == 0 {
+            return Err(Error::invalid("vmc.final_samples", "must be at least 1"));
+        }
+        if let Some(v) = self.target_variance {
+            if !(v > 0.0 && v.is_finite()) {
+                return Err(Error::invalid(
+                    "vmc.target_variance",
+                    format!("{v} must be positive"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// What one iteration measured.
 #[derive(Clone, Debug)]
 pub struct IterationLog {
@@ -83,29 +112,7 @@ impl<A: Ansatz> Vmc<A> {
                 "the ansatz and the Hamiltonian have different numbers of sites",
             ));
         }
-        let chains = sampler.n_chains();
-        if settings.samples == 0 || settings.samples % chains != 0 {
-            return Err(Error::invalid(
-                "sampler.samples",
-                format!(
-                    "{} samples cannot be split evenly over {chains} chains; use a multiple of \
-                     {chains} (e.g. {})",
-                    settings.samples,
-                    chains * (settings.samples / chains).max(1)
-                ),
-            ));
-        }
-        if settings.final_samples == 0 {
-            return Err(Error::invalid("vmc.final_samples", "must be at least 1"));
-        }
-        if let Some(v) = settings.target_variance {
-            if !(v > 0.0 && v.is_finite()) {
-                return Err(Error::invalid(
-                    "vmc.target_variance",
-                    format!("{v} must be positive"),
-                ));
-            }
-        }
+        settings.check(sampler.n_chains())?;
         Ok(Self {
             ansatz,
             hamiltonian,
