@@ -266,6 +266,35 @@ pub(crate) fn choice<'a>(key: &str, value: &'a str, allowed: &[&str]) -> Result<
     }
 }
 
+/// Rejects keys of `section` that are present (`given`) but not read (`allowed`) by the
+/// variant chosen with `selector = value` (e.g. `model = "tfim"`).
+pub(crate) fn reject_unread(
+    section: &str,
+    (selector, value): (&str, &str),
+    given: &[(&str, bool)],
+    allowed: &[&str],
+) -> Result<()> {
+    match given
+        .iter()
+        .find(|(key, present)| *present && !allowed.contains(key))
+    {
+        None => Ok(()),
+        Some((key, _)) => {
+            Err(Error::invalid(
+                format!("{section}.{key}"),
+                if allowed.is_empty() {
+                    format!("does not apply to {selector} = \"{value}\", which reads none of these keys")
+                } else {
+                    format!(
+                        "does not apply to {selector} = \"{value}\", which reads: {}",
+                        allowed.join(", ")
+                    )
+                },
+            ))
+        }
+    }
+}
+
 /// A non-negative integer setting, `default` when absent.
 pub(crate) fn count(key: &str, v: Option<i64>, default: usize) -> Result<usize> {
     match v {
@@ -481,18 +510,7 @@ impl HamiltonianSection {
             ("marshall_sign", self.marshall_sign.is_some()),
             ("terms", self.terms.is_some()),
         ];
-        for (key, present) in given {
-            if present && !allowed.contains(&key) {
-                return Err(Error::invalid(
-                    format!("hamiltonian.{key}"),
-                    format!(
-                        "does not apply to model = \"{model}\", which reads: {}",
-                        allowed.join(", ")
-                    ),
-                ));
-            }
-        }
-        Ok(())
+        reject_unread("hamiltonian", ("model", model), &given, allowed)
     }
 
     fn sign_rule(&self, lattice: &Lattice) -> bool {

@@ -29,7 +29,7 @@
 //! target_variance = 1e-6  # optional early stop
 //! ```
 
-use super::deck::{choice, count};
+use super::deck::{choice, count, reject_unread};
 use crate::error::{Error, Result};
 use crate::hilbert::SpinHilbert;
 use crate::sampler::MetropolisSettings;
@@ -175,14 +175,7 @@ impl OptimizerSection {
             ("beta2", self.beta2.is_some()),
             ("epsilon", self.epsilon.is_some()),
         ];
-        for (key, present) in given {
-            if present && !allowed.contains(&key) {
-                return Err(Error::invalid(
-                    format!("optimizer.{key}"),
-                    format!("does not apply to kind = \"{kind}\""),
-                ));
-            }
-        }
+        reject_unread("optimizer", ("kind", kind), &given, allowed)?;
         let learning_rate = self
             .learning_rate
             .unwrap_or(if kind == "adam" { 0.01 } else { 0.05 });
