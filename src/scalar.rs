@@ -43,6 +43,12 @@ pub trait Scalar:
 {
     /// Whether the type is complex.
     const COMPLEX: bool;
+    /// The same field in single precision (`f32`, `Complex32`): preconditioners only.
+    type Single: faer::traits::ComplexField<Real = f32> + Copy + Send + Sync + 'static;
+    /// Rounds to single precision.
+    fn to_single(self) -> Self::Single;
+    /// Widens from single precision.
+    fn from_single(x: Self::Single) -> Self;
     /// Zero.
     fn zero() -> Self {
         Self::default()
@@ -83,6 +89,11 @@ pub trait Scalar:
     /// Calls `f(x_mask, conj⟨b ⊕ x|H|b⟩)` for every non-zero off-diagonal element:
     /// the row-`b` entries `H_{b, b⊕x}` of a Hermitian `H`.
     fn for_each_row_element(op: &PauliSum, b: u64, f: impl FnMut(u64, Self));
+    /// The RBM single-flip ratio product `Πⱼ (cⱼ − hⱼ·tⱼ·s)` (see `ansatz::rbm`).
+    #[inline]
+    fn flip_product(c: &[Self], h: &[Self], t: &[Self], s: f64) -> Self {
+        crate::ansatz::flip_product_generic(c, h, t, s)
+    }
     /// Eigen-decomposition of the Hermitian `m × m` matrix `a` (column-major):
     /// ascending eigenvalues and eigenvectors (column-major).
     fn eigh(a: &[Self], m: usize) -> Option<(Vec<f64>, Vec<Self>)>;
@@ -99,6 +110,13 @@ fn normal_pair<R: rand::Rng>(rng: &mut R) -> (f64, f64) {
 
 impl Scalar for f64 {
     const COMPLEX: bool = false;
+    type Single = f32;
+    fn to_single(self) -> f32 {
+        self as f32
+    }
+    fn from_single(x: f32) -> Self {
+        x as f64
+    }
     fn from_c64(z: Complex64) -> Self {
         z.re
     }
@@ -146,6 +164,11 @@ impl Scalar for f64 {
     fn for_each_row_element(op: &PauliSum, b: u64, f: impl FnMut(u64, Self)) {
         op.for_each_off_diagonal_real(b, f);
     }
+    #[cfg(all(target_arch = "x86_64", target_feature = "avx"))]
+    #[inline]
+    fn flip_product(c: &[Self], h: &[Self], t: &[Self], s: f64) -> Self {
+        crate::ansatz::flip_product_f64(c, h, t, s)
+    }
     fn eigh(a: &[Self], m: usize) -> Option<(Vec<f64>, Vec<Self>)> {
         let mat = Mat::<f64>::from_fn(m, m, |i, j| a[i + m * j]);
         let evd = mat.self_adjoint_eigen(Side::Lower).ok()?;
@@ -158,6 +181,13 @@ impl Scalar for f64 {
 
 impl Scalar for Complex64 {
     const COMPLEX: bool = true;
+    type Single = num_complex::Complex32;
+    fn to_single(self) -> num_complex::Complex32 {
+        num_complex::Complex32::new(self.re as f32, self.im as f32)
+    }
+    fn from_single(x: num_complex::Complex32) -> Self {
+        Complex64::new(x.re as f64, x.im as f64)
+    }
     fn from_c64(z: Complex64) -> Self {
         z
     }

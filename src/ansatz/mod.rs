@@ -12,6 +12,9 @@ mod jastrow;
 mod rbm;
 
 pub use jastrow::Jastrow;
+#[cfg(all(target_arch = "x86_64", target_feature = "avx"))]
+pub(crate) use rbm::flip_product_f64;
+pub(crate) use rbm::flip_product_generic;
 pub use rbm::Rbm;
 
 use crate::scalar::Scalar;

@@ -157,25 +157,110 @@ impl<T: Scalar> Rbm<T> {
     }
 }
 
-/// Product of `f(j)` over `j < m` with four interleaved accumulators (lets the compiler
-/// keep four multiplications in flight; the order is fixed, so results are reproducible).
+/// Independent partial products in the ratio products: enough to fill four AVX
+/// registers, so the multiplications pipeline instead of waiting on one accumulator.
+pub(crate) const LANES: usize = 16;
+
+/// `Πⱼ (cⱼ − hⱼ·tⱼ·s)`: lane `l` multiplies the factors `j ≡ l (mod LANES)` of the
+/// whole chunks, the remainder goes to lanes `0, 1, …`, and the lanes are combined
+/// pairwise ([`combine`]). Every implementation follows this order, so results do not
+/// depend on the instruction set.
 #[inline]
-fn product<T: Scalar>(m: usize, f: impl Fn(usize) -> T) -> T {
+pub(crate) fn flip_product_generic<T: Scalar>(c: &[T], h: &[T], t: &[T], s: f64) -> T {
+    let m = t.len();
+    let (c, h) = (&c[..m], &h[..m]);
+    let full = m / LANES * LANES;
+    let mut acc = [T::from_real(1.0); LANES];
+    for ((cc, hc), tc) in c[..full]
+        .chunks_exact(LANES)
+        .zip(h[..full].chunks_exact(LANES))
+        .zip(t[..full].chunks_exact(LANES))
+    {
+        for l in 0..LANES {
+            acc[l] *= cc[l] - hc[l] * tc[l] * s;
+        }
+    }
+    for (l, j) in (full..m).enumerate() {
+        acc[l] *= c[j] - h[j] * t[j] * s;
+    }
+    combine(acc)
+}
+
+/// [`flip_product_generic`] for `f64` with AVX: the same operations in the same order.
+#[cfg(all(target_arch = "x86_64", target_feature = "avx"))]
+#[inline]
+pub(crate) fn flip_product_f64(c: &[f64], h: &[f64], t: &[f64], s: f64) -> f64 {
+    use std::arch::x86_64::*;
+    let m = t.len();
+    let (c, h) = (&c[..m], &h[..m]);
+    let full = m / LANES * LANES;
+    let mut acc = [1.0f64; LANES];
+    // SAFETY: AVX is enabled at compile time (cfg above); every load reads
+    // `j + 4q + 3 < full ≤ m` elements of slices of length `m`; stores go to `acc`.
+    unsafe {
+        let sv = _mm256_set1_pd(s);
+        let mut v = [_mm256_set1_pd(1.0); 4];
+        let mut j = 0;
+        while j < full {
+            for (q, vq) in v.iter_mut().enumerate() {
+                let k = j + 4 * q;
+                let hc = _mm256_mul_pd(
+                    _mm256_loadu_pd(h.as_ptr().add(k)),
+                    _mm256_loadu_pd(t.as_ptr().add(k)),
+                );
+                let f = _mm256_sub_pd(_mm256_loadu_pd(c.as_ptr().add(k)), _mm256_mul_pd(hc, sv));
+                *vq = _mm256_mul_pd(*vq, f);
+            }
+            j += LANES;
+        }
+        for (q, vq) in v.iter().enumerate() {
+            _mm256_storeu_pd(acc.as_mut_ptr().add(4 * q), *vq);
+        }
+    }
+    for (l, j) in (full..m).enumerate() {
+        acc[l] *= c[j] - h[j] * t[j] * s;
+    }
+    combine(acc)
+}
+
+/// `Πⱼ (cosh dⱼ − sinh dⱼ · tⱼ)` for a pair of flips, `dⱼ = dᵢⱼ + dₖⱼ`, from the
+/// single-flip tables (`cosh(a+b)`, `sinh(a+b)` by the addition theorems).
+#[inline]
+fn pair_product<T: Scalar>(ci: &[T], hi: &[T], ck: &[T], hk: &[T], t: &[T], si: f64, sk: f64) -> T {
     let one = T::from_real(1.0);
-    let mut acc = [one; 4];
-    let full = m / 4 * 4;
+    let mut acc = [one; LANES];
+    let m = t.len();
+    let full = m / LANES * LANES;
+    let factor = |j: usize| {
+        let cosh_d = ci[j] * ck[j] + hi[j] * hk[j] * (si * sk);
+        let sinh_d = hi[j] * ck[j] * si + ci[j] * hk[j] * sk;
+        cosh_d - sinh_d * t[j]
+    };
     let mut j = 0;
     while j < full {
-        acc[0] *= f(j);
-        acc[1] *= f(j + 1);
-        acc[2] *= f(j + 2);
-        acc[3] *= f(j + 3);
-        j += 4;
+        for (l, a) in acc.iter_mut().enumerate() {
+            *a *= factor(j + l);
+        }
+        j += LANES;
     }
-    for k in full..m {
-        acc[0] *= f(k);
+    for (l, k) in (full..m).enumerate() {
+        acc[l] *= factor(k);
     }
-    (acc[0] * acc[1]) * (acc[2] * acc[3])
+    combine(acc)
+}
+
+/// Product of the partial products, pairwise in a fixed order.
+#[inline]
+fn combine<T: Scalar>(mut acc: [T; LANES]) -> T {
+    let mut width = LANES;
+    while width > 1 {
+        width /= 2;
+        for l in 0..width {
+            let partner = acc[l + width];
+            acc[l] *= partner;
+        }
+    }
+    acc[0]
 }
 
 impl<T: Scalar> Ansatz for Rbm<T> {
@@ -239,7 +324,7 @@ impl<T: Scalar> Ansatz for Rbm<T> {
                     &self.cosh_t[i * m..(i + 1) * m],
                     &self.sinh_t[i * m..(i + 1) * m],
                 );
-                self.visible_factor(i, sigma[i]) * product(m, |j| c[j] - sh[j] * t[j] * s)
+                self.visible_factor(i, sigma[i]) * T::flip_product(c, sh, t, s)
             }
             [i, k] if self.pair_within_reach(sigma, i, k) => {
                 let (si, sk) = (sigma[i] as f64, sigma[k] as f64);
@@ -252,12 +337,7 @@ impl<T: Scalar> Ansatz for Rbm<T> {
                     &self.sinh_t[k * m..(k + 1) * m],
                 );
                 let visible = self.visible_factor(i, sigma[i]) * self.visible_factor(k, sigma[k]);
-                visible
-                    * product(m, |j| {
-                        let cosh_d = ci[j] * ck[j] + shi[j] * shk[j] * (si * sk);
-                        let sinh_d = shi[j] * ck[j] * si + ci[j] * shk[j] * sk;
-                        cosh_d - sinh_d * t[j]
-                    })
+                visible * pair_product(ci, shi, ck, shk, t, si, sk)
             }
             _ => return self.ratio_by_logs(sigma, cache, flips),
         };

@@ -1,46 +1,25 @@
 //! The sample Jacobian `O_{sk} = ∂ ln ψ(σ_s) / ∂θ_k` and the products the optimizers
-//! need: `Oᴴ v` (parameter space), the sample-space kernel `O Oᴴ`, and the centred
-//! dense matrix.
+//! need: `O x` and `Oᴴ v`, the sample-space kernel `O Oᴴ`, and the centred dense matrix.
 //!
-//! Rows are stored sample-major, as the samplers produce them. For an RBM a row is the
-//! compact `[σ_s, tanh θ_s]`: the weight block is the outer product `tanh θ_s ⊗ σ_s`, so
-//! the kernel factorizes, `(O Oᴴ)_{ss'} = a + b + a·b` with `a = σ_s·σ_{s'}` and
-//! `b = t_s·t̄_{s'}` (`Ns²(N + M)` operations instead of `Ns² NM`), and `Oᴴ v` needs
-//! `Ns·NM`. Every reduction runs in a fixed order, whatever the number of threads.
+//! The compact rows are stored column-major (`Ns × row_len`), so every product is a
+//! contiguous matrix product. For an RBM a row is `[σ_s, tanh θ_s]`: the weight block
+//! is the outer product `tanh θ_s ⊗ σ_s`, so the kernel factorizes,
+//! `(O Oᴴ)_{ss'} = a + b + a·b` with `a = σ_s·σ_{s'}` and `b = t_s·t̄_{s'}`
+//! (`Ns²(N + M)` operations instead of `Ns² NM`), and `O x`, `Oᴴ v` need `Ns·NM`.
+//! Every reduction runs in a fixed order, whatever the number of threads.
 
+use super::linalg::{lower_gram_into, reshape};
 use crate::ansatz::JacobianLayout;
 use crate::scalar::Scalar;
-use faer::linalg::matmul::triangular::{self, BlockStructure};
-use faer::{Accum, Conj, Mat, MatRef};
-
-/// Lower triangle (with diagonal) of the Gram matrix `a aᴴ`; the strict upper part is
-/// zero. Half the flops of a full product.
-pub fn lower_gram<T: Scalar>(a: MatRef<'_, T>) -> Mat<T> {
-    let mut dst = Mat::<T>::zeros(a.nrows(), a.nrows());
-    triangular::matmul_with_conj(
-        dst.as_mut(),
-        BlockStructure::TriangularLower,
-        Accum::Replace,
-        a,
-        BlockStructure::Rectangular,
-        Conj::No,
-        a.transpose(),
-        BlockStructure::Rectangular,
-        Conj::Yes,
-        T::from_real(1.0),
-        faer::get_global_parallelism(),
-    );
-    dst
-}
+use faer::{Conj, Mat, MatRef};
+use rayon::prelude::*;
 
 /// Sample Jacobian in the ansatz's layout.
 #[derive(Clone, Debug)]
 pub struct Jacobian<T: Scalar> {
     layout: JacobianLayout,
-    /// `n_samples × row_len`, sample-major.
-    rows: Vec<T>,
-    row_len: usize,
-    n_samples: usize,
+    /// `Ns × row_len` compact rows, column-major.
+    compact: Mat<T>,
     n_params: usize,
 }
 
@@ -48,18 +27,17 @@ impl<T: Scalar> Jacobian<T> {
     /// From sample-major rows of length `row_len`.
     pub fn new(layout: JacobianLayout, rows: Vec<T>, row_len: usize, n_params: usize) -> Self {
         assert_eq!(rows.len() % row_len.max(1), 0);
+        let ns = rows.len() / row_len.max(1);
         Self {
             layout,
-            n_samples: rows.len() / row_len.max(1),
-            rows,
-            row_len,
+            compact: Mat::from_fn(ns, row_len, |s, k| rows[s * row_len + k]),
             n_params,
         }
     }
 
     /// Number of samples `Ns`.
     pub fn n_samples(&self) -> usize {
-        self.n_samples
+        self.compact.nrows()
     }
 
     /// Number of parameters `P`.
@@ -69,55 +47,151 @@ impl<T: Scalar> Jacobian<T> {
 
     /// Operations per sample pair to build the kernel.
     pub fn kernel_width(&self) -> usize {
-        self.row_len
+        self.compact.ncols()
     }
 
-    fn row(&self, s: usize) -> &[T] {
-        &self.rows[s * self.row_len..(s + 1) * self.row_len]
+    /// The visible and hidden blocks `σ` (`Ns × N`) and `t` (`Ns × M`) of an RBM layout.
+    fn visible_hidden(&self) -> Option<(MatRef<'_, T>, MatRef<'_, T>)> {
+        match self.layout {
+            JacobianLayout::Dense => None,
+            JacobianLayout::VisibleHidden {
+                n_visible: n,
+                n_hidden: m,
+            } => Some((
+                self.compact.as_ref().subcols(0, n),
+                self.compact.as_ref().subcols(n, m),
+            )),
+        }
     }
 
     /// `Oᴴ v`: `Σ_s conj(O_{sk}) v_s` for every parameter `k`.
     pub fn adjoint_apply(&self, v: &[T]) -> Vec<T> {
-        let ns = self.n_samples;
-        let rows = MatRef::from_row_major_slice(&self.rows, ns, self.row_len);
+        let ns = self.n_samples();
         let col = MatRef::from_column_major_slice(v, ns, 1);
-        let head = rows.adjoint() * col;
-        let mut out: Vec<T> = (0..self.row_len).map(|k| head[(k, 0)]).collect();
-        if let JacobianLayout::VisibleHidden {
-            n_visible: n,
-            n_hidden: m,
-        } = self.layout
-        {
+        let head = self.compact.adjoint() * col;
+        let mut out = Vec::with_capacity(self.n_params);
+        out.extend(head.col_as_slice(0));
+        if let Some((sigma, t)) = self.visible_hidden() {
             // W_{ji} = Σ_s conj(t_sj) (v_s σ_si): one (M × Ns)(Ns × N) product.
-            let weighted = Mat::<T>::from_fn(ns, n, |s, i| rows[(s, i)] * v[s]);
-            let w = rows.subcols(n, m).adjoint() * &weighted;
-            out.reserve(m * n);
-            for j in 0..m {
-                out.extend((0..n).map(|i| w[(j, i)]));
+            let weighted = Mat::<T>::from_fn(ns, sigma.ncols(), |s, i| sigma[(s, i)] * v[s]);
+            let w = t.adjoint() * &weighted;
+            for j in 0..t.ncols() {
+                out.extend((0..sigma.ncols()).map(|i| w[(j, i)]));
             }
         }
         out
     }
 
-    /// `K = O Oᴴ` (`Ns × Ns`, Hermitian): `K_{ss'} = Σ_k O_{sk} conj(O_{s'k})`.
-    pub fn kernel(&self) -> Mat<T> {
-        let rows = MatRef::from_row_major_slice(&self.rows, self.n_samples, self.row_len);
-        match self.layout {
-            JacobianLayout::Dense => rows * rows.adjoint(),
-            JacobianLayout::VisibleHidden {
-                n_visible: n,
-                n_hidden: m,
-            } => {
-                let (sigma, t) = (rows.subcols(0, n), rows.subcols(n, m));
-                let a = sigma * sigma.adjoint();
-                let mut k = t * t.adjoint();
-                for c in 0..self.n_samples {
-                    let (ac, kc) = (a.col_as_slice(c), k.col_as_slice_mut(c));
-                    for (x, &y) in kc.iter_mut().zip(ac) {
-                        *x = y + *x + y * *x;
+    /// `O x`: `Σ_k O_{sk} x_k` for every sample `s`.
+    pub fn apply(&self, x: &[T]) -> Vec<T> {
+        let width = self.compact.ncols();
+        let head = MatRef::from_column_major_slice(&x[..width], width, 1);
+        let mut out = &self.compact * head;
+        if let Some((sigma, t)) = self.visible_hidden() {
+            // Σ_{ji} t_sj X_{ji} σ_si with X = x_W (M × N, row-major): (σ Xᵀ) ∘ t, summed
+            // over j.
+            let (n, m) = (sigma.ncols(), t.ncols());
+            let x_w = MatRef::from_row_major_slice(&x[width..], m, n);
+            let sx = sigma * x_w.transpose();
+            let col = out.col_as_slice_mut(0);
+            for j in 0..m {
+                let (a, b) = (sx.col_as_slice(j), t.col(j));
+                for (s, o) in col.iter_mut().enumerate() {
+                    *o += a[s] * b[s];
+                }
+            }
+        }
+        out.col_as_slice(0).to_vec()
+    }
+
+    /// Writes `finish(r, c, K_{rc})` into the lower triangle (with diagonal) of `dst`,
+    /// where `K = O Oᴴ` (`Ns × Ns`, Hermitian), `K_{ss'} = Σ_k O_{sk} conj(O_{s'k})`.
+    ///
+    /// For an RBM the visible part `σ_s·σ_{s'} = N − 2·popcount(x_s ⊕ x_{s'})` is taken
+    /// from bit-packed configurations (exact, like the sum of `±1` products it
+    /// replaces), and the hidden part is one triangular matrix product.
+    pub fn kernel_lower_into(
+        &self,
+        dst: &mut Mat<T>,
+        finish: impl Fn(usize, usize, T) -> T + Sync,
+    ) {
+        let ns = self.n_samples();
+        reshape(dst, ns, ns);
+        let packed = self.visible_hidden().map(|(sigma, t)| {
+            lower_gram_into(dst.as_mut(), t, Conj::No);
+            let words = sigma.ncols().div_ceil(64);
+            let mut bits = vec![0u64; ns * words];
+            for i in 0..sigma.ncols() {
+                for (s, &x) in sigma.col(i).iter().enumerate() {
+                    if x.re() > 0.0 {
+                        bits[s * words + i / 64] |= 1 << (i % 64);
                     }
                 }
-                k
+            }
+            (bits, words, sigma.ncols() as f64)
+        });
+        if packed.is_none() {
+            lower_gram_into(dst.as_mut(), self.compact.as_ref(), Conj::No);
+        }
+        dst.as_mut()
+            .par_col_iter_mut()
+            .enumerate()
+            .for_each(|(c, col)| {
+                let col = col
+                    .try_as_col_major_mut()
+                    .expect("contiguous")
+                    .as_slice_mut();
+                match &packed {
+                    None => {
+                        for (r, x) in col.iter_mut().enumerate().skip(c) {
+                            *x = finish(r, c, *x);
+                        }
+                    }
+                    Some((bits, words, n)) => {
+                        let xc = &bits[c * words..(c + 1) * words];
+                        for (r, x) in col.iter_mut().enumerate().skip(c) {
+                            let differ: u32 = bits[r * words..(r + 1) * words]
+                                .iter()
+                                .zip(xc)
+                                .map(|(a, b)| (a ^ b).count_ones())
+                                .sum();
+                            let a = n - 2.0 * differ as f64;
+                            *x = finish(r, c, *x * (1.0 + a) + T::from_real(a));
+                        }
+                    }
+                }
+            });
+    }
+
+    /// Calls `sink(k, Õ_{·k})` for every column of the centred, weighted Jacobian
+    /// `Õ_{sk} = √w_s (O_{sk} − Σ_r w_r O_{rk})`, in order.
+    pub fn for_each_centred_column(&self, weights: &[f64], mut sink: impl FnMut(usize, &[T])) {
+        let ns = self.n_samples();
+        let sqrt_w: Vec<f64> = weights.iter().map(|w| w.sqrt()).collect();
+        let mut col = vec![T::zero(); ns];
+        let mut emit = |k: usize, col: &mut [T]| {
+            let mean: T = col.iter().zip(weights).map(|(&x, &w)| x * w).sum();
+            for (x, &sw) in col.iter_mut().zip(&sqrt_w) {
+                *x = (*x - mean) * sw;
+            }
+            sink(k, col);
+        };
+        let width = self.compact.ncols();
+        for k in 0..width {
+            col.copy_from_slice(self.compact.col_as_slice(k));
+            emit(k, &mut col);
+        }
+        if let Some((sigma, t)) = self.visible_hidden() {
+            let n = sigma.ncols();
+            for j in 0..t.ncols() {
+                let tj = t.col(j);
+                for i in 0..n {
+                    let si = sigma.col(i);
+                    for (s, x) in col.iter_mut().enumerate() {
+                        *x = tj[s] * si[s];
+                    }
+                    emit(width + j * n + i, &mut col);
+                }
             }
         }
     }
@@ -125,59 +199,31 @@ impl<T: Scalar> Jacobian<T> {
     /// The centred, weighted Jacobian `Õ_{sk} = √w_s (O_{sk} − Σ_r w_r O_{rk})`
     /// (`Ns × P`, column-major).
     pub fn centred_dense(&self, weights: &[f64]) -> Mat<T> {
-        let ns = self.n_samples;
-        let sqrt_w: Vec<f64> = weights.iter().map(|w| w.sqrt()).collect();
-        // Columns of the compact rows, gathered once.
-        let compact: Vec<Vec<T>> = (0..self.row_len)
-            .map(|k| (0..ns).map(|s| self.rows[s * self.row_len + k]).collect())
-            .collect();
-        let mut o = Mat::<T>::zeros(ns, self.n_params);
-        let centre = |col: &mut [T]| {
-            let mean: T = col.iter().zip(weights).map(|(&x, &w)| x * w).sum();
-            for (x, &sw) in col.iter_mut().zip(&sqrt_w) {
-                *x = (*x - mean) * sw;
-            }
-        };
-        for (k, c) in compact.iter().enumerate() {
-            let col = o.col_as_slice_mut(k);
-            col.copy_from_slice(c);
-            centre(col);
-        }
-        if let JacobianLayout::VisibleHidden {
-            n_visible: n,
-            n_hidden: m,
-        } = self.layout
-        {
-            for j in 0..m {
-                for i in 0..n {
-                    let col = o.col_as_slice_mut(n + m + j * n + i);
-                    for ((x, &t), &sigma) in col.iter_mut().zip(&compact[n + j]).zip(&compact[i]) {
-                        *x = t * sigma;
-                    }
-                    centre(col);
-                }
-            }
-        }
+        let mut o = Mat::<T>::zeros(self.n_samples(), self.n_params);
+        self.for_each_centred_column(weights, |k, col| o.col_as_slice_mut(k).copy_from_slice(col));
         o
     }
 
     /// The dense `Ns × P` Jacobian, column-major.
     pub fn dense(&self) -> Mat<T> {
-        let ns = self.n_samples;
-        match self.layout {
-            JacobianLayout::Dense => Mat::from_fn(ns, self.n_params, |s, k| self.row(s)[k]),
-            JacobianLayout::VisibleHidden {
-                n_visible: n,
-                n_hidden: m,
-            } => Mat::from_fn(ns, self.n_params, |s, k| {
-                let row = self.row(s);
-                if k < n + m {
-                    row[k]
-                } else {
-                    let (j, i) = ((k - n - m) / n, (k - n - m) % n);
-                    row[n + j] * row[i]
-                }
-            }),
+        let ns = self.n_samples();
+        let width = self.compact.ncols();
+        let mut o = Mat::<T>::zeros(ns, self.n_params);
+        for k in 0..width {
+            o.col_as_slice_mut(k)
+                .copy_from_slice(self.compact.col_as_slice(k));
         }
+        if let Some((sigma, t)) = self.visible_hidden() {
+            let n = sigma.ncols();
+            for j in 0..t.ncols() {
+                for i in 0..n {
+                    let col = o.col_as_slice_mut(width + j * n + i);
+                    for (s, x) in col.iter_mut().enumerate() {
+                        *x = t[(s, j)] * sigma[(s, i)];
+                    }
+                }
+            }
+        }
+        o
     }
 }

@@ -2,17 +2,21 @@
 
 mod driver;
 mod jacobian;
+mod linalg;
 mod local_energy;
 mod optimizer;
 mod setup;
+mod sr;
 mod stats;
 
 pub use driver::{IterationLog, Stop, Vmc, VmcSettings};
 pub use jacobian::Jacobian;
+pub use linalg::{cholesky_lower, lower_gram};
 pub use local_energy::{check_compatible, local_value, EnergyAndJacobian, LocalValues};
 pub use optimizer::{Gradient, Method, Optimizer, SrSpace};
 pub use setup::{
     build_sampler, ground_state, reference_energy, AnsatzKind, AnsatzSpec, GroundStateReport,
     GroundStateSpec, SamplerKind, SamplerSpec, REFERENCE_MAX_DIM,
 };
+pub use sr::{SrWorkspace, RESIDUAL_TOLERANCE};
 pub use stats::{statistics, Stats};

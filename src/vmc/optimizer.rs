@@ -17,11 +17,10 @@
 //! Nat. Phys. 20, 1476 (2024)) replaces the inverse of the kernel by a pseudo-inverse
 //! with relative cut-off `rcond`.
 
-use super::jacobian::{lower_gram, Jacobian};
+use super::jacobian::Jacobian;
+use super::sr::{SrProblem, SrWorkspace};
 use crate::error::{Error, Result};
 use crate::scalar::Scalar;
-use faer::linalg::solvers::Solve;
-use faer::{Mat, Side};
 
 /// Which space SR is solved in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,6 +72,7 @@ pub struct Optimizer<T: Scalar> {
     moment1: Vec<T>,
     moment2: Vec<f64>,
     steps: u64,
+    workspace: SrWorkspace<T>,
 }
 
 /// Everything an update needs from a batch.
@@ -125,6 +125,7 @@ impl<T: Scalar> Optimizer<T> {
             moment1: Vec::new(),
             moment2: Vec::new(),
             steps: 0,
+            workspace: SrWorkspace::default(),
         })
     }
 
@@ -150,6 +151,11 @@ impl<T: Scalar> Optimizer<T> {
             .map(|(&e, &w)| (e - mean) * (w * scale))
             .collect();
         let force = g.jacobian.adjoint_apply(&z);
+        let (mut residuals, mut mean_adjoint) = (Vec::new(), Vec::new());
+        if matches!(self.method, Method::Sr { .. } | Method::MinSr { .. }) {
+            let weights: Vec<T> = g.weights.iter().map(|&w| T::from_real(w)).collect();
+            mean_adjoint = g.jacobian.adjoint_apply(&weights);
+        }
         let eta = self.learning_rate;
         let delta = match self.method.clone() {
             Method::Sgd => force.iter().map(|&f| f * -eta).collect(),
@@ -168,14 +174,21 @@ impl<T: Scalar> Optimizer<T> {
                         ns * ns * k + ns.powi(3) / 3.0 < ns * p * p + p.powi(3) / 3.0
                     }
                 };
+                let problem = sr_problem(g, mean, scale, &mean_adjoint, &mut residuals);
                 let natural = if use_samples {
-                    sample_space(g, mean, scale, Inverse::Shifted(diag_shift))?
+                    self.workspace.sample_space(&problem, diag_shift)?
                 } else {
-                    parameter_space(g, &force, diag_shift)?
+                    self.workspace
+                        .parameter_space(&problem, &force, diag_shift)?
                 };
                 natural.iter().map(|&d| d * -eta).collect()
             }
-            Method::MinSr { rcond } => sample_space(g, mean, scale, Inverse::Pseudo(rcond))?
+            Method::MinSr { rcond } => self
+                .workspace
+                .sample_space_pseudo(
+                    &sr_problem(g, mean, scale, &mean_adjoint, &mut residuals),
+                    rcond,
+                )?
                 .iter()
                 .map(|&d| d * -eta)
                 .collect::<Vec<T>>(),
@@ -214,118 +227,24 @@ impl<T: Scalar> Optimizer<T> {
     }
 }
 
-/// How the sample-space kernel is inverted.
-enum Inverse {
-    /// `(K + εI)⁻¹` by Cholesky.
-    Shifted(f64),
-    /// Pseudo-inverse keeping eigenvalues above `rcond · λ_max`.
-    Pseudo(f64),
-}
-
-/// `(S + εI)⁻¹ F` with `S = ÕᴴÕ` built from the dense Jacobian (lower triangle only).
-fn parameter_space<T: Scalar>(g: &Gradient<'_, T>, force: &[T], shift: f64) -> Result<Vec<T>> {
-    // S = ÕᴴÕ = conj(ÕᵀȬ)... computed as the Gram matrix of the rows of Õᵀ, conjugated:
-    // (Õᵀ)(Õᵀ)ᴴ = Õᵀ Ȭ = conj(Õᴴ Õ).
-    let centred = g.jacobian.centred_dense(g.weights);
-    let p = centred.ncols();
-    let mut s_matrix = lower_gram(centred.transpose());
-    if T::COMPLEX {
-        for c in 0..p {
-            s_matrix
-                .col_as_slice_mut(c)
-                .iter_mut()
-                .for_each(|x| *x = x.conj());
-        }
-    }
-    for k in 0..p {
-        s_matrix[(k, k)] += T::from_real(shift);
-    }
-    let rhs = Mat::<T>::from_fn(p, 1, |k, _| force[k]);
-    let llt = s_matrix.llt(Side::Lower).map_err(|_| singular())?;
-    let x = llt.solve(&rhs);
-    Ok((0..p).map(|k| x[(k, 0)]).collect())
-}
-
-fn singular() -> Error {
-    Error::Numerical(
-        "the SR matrix S + εI is not positive definite (S is singular); raise \
-         optimizer.diag_shift (e.g. 0.01) or use more samples"
-            .into(),
-    )
-}
-
-/// `Õᴴ (K̃ + εI)⁻¹ ε̃` (or with a pseudo-inverse) from the sample-space kernel.
-fn sample_space<T: Scalar>(
-    g: &Gradient<'_, T>,
+/// The SR data of a batch: `residuals` receives `√w_s (E_s − Ē)·scale`.
+fn sr_problem<'a, T: Scalar>(
+    g: &Gradient<'a, T>,
     mean: T,
     scale: f64,
-    inverse: Inverse,
-) -> Result<Vec<T>> {
-    let ns = g.jacobian.n_samples();
-    let w = g.weights;
-    let mut kernel = g.jacobian.kernel();
-    // Centre: K̄_{ss'} = K_{ss'} − a_s − conj(a_{s'}) + q with a_s = ⟨O_s, m⟩ = Σ_r w_r K_{sr},
-    // m = Σ_r w_r O_r and q = ⟨m, m⟩.
-    let weights_col = Mat::<T>::from_fn(ns, 1, |s, _| T::from_real(w[s]));
-    let a_col = &kernel * &weights_col;
-    let a: Vec<T> = (0..ns).map(|s| a_col[(s, 0)]).collect();
-    let q: T = a.iter().zip(w).map(|(&x, &wi)| x * wi).sum();
-    let sqrt_w: Vec<f64> = w.iter().map(|x| x.sqrt()).collect();
-    for c in 0..ns {
-        let (ac, swc) = (a[c].conj(), sqrt_w[c]);
-        let col = kernel.col_as_slice_mut(c);
-        for r in c..ns {
-            col[r] = (col[r] - a[r] - ac + q) * (sqrt_w[r] * swc);
-        }
-    }
-    let rhs: Vec<T> = g
+    mean_adjoint: &'a [T],
+    residuals: &'a mut Vec<T>,
+) -> SrProblem<'a, T> {
+    *residuals = g
         .local_energies
         .iter()
-        .zip(&sqrt_w)
-        .map(|(&e, &sw)| (e - mean) * (sw * scale))
+        .zip(g.weights)
+        .map(|(&e, &w)| (e - mean) * (w.sqrt() * scale))
         .collect();
-    let y: Vec<T> = match inverse {
-        Inverse::Shifted(shift) => {
-            for s in 0..ns {
-                kernel[(s, s)] += T::from_real(shift);
-            }
-            let llt = kernel.llt(Side::Lower).map_err(|_| singular())?;
-            let x = llt.solve(Mat::<T>::from_fn(ns, 1, |s, _| rhs[s]));
-            (0..ns).map(|s| x[(s, 0)]).collect()
-        }
-        Inverse::Pseudo(rcond) => {
-            let flat: Vec<T> = (0..ns * ns)
-                .map(|q| {
-                    let (r, c) = (q % ns, q / ns);
-                    if r >= c {
-                        kernel[(r, c)]
-                    } else {
-                        kernel[(c, r)].conj()
-                    }
-                })
-                .collect();
-            let (values, vectors) = T::eigh(&flat, ns)
-                .ok_or_else(|| Error::Numerical("minSR kernel eigensolver failed".into()))?;
-            let cutoff = rcond * values.iter().cloned().fold(0.0, f64::max);
-            let mut y = vec![T::zero(); ns];
-            for (i, &lambda) in values.iter().enumerate() {
-                if lambda > cutoff {
-                    let v = &vectors[i * ns..(i + 1) * ns];
-                    let coeff: T =
-                        v.iter().zip(&rhs).map(|(&a, &b)| a.conj() * b).sum::<T>() * (1.0 / lambda);
-                    for (ys, &vs) in y.iter_mut().zip(v) {
-                        *ys += vs * coeff;
-                    }
-                }
-            }
-            y
-        }
-    };
-    // δ = Õᴴ y = Oᴴ u − conj(m) Σ u, with u_s = √w_s y_s and conj(m) = Oᴴ w.
-    let u: Vec<T> = y.iter().zip(&sqrt_w).map(|(&v, &sw)| v * sw).collect();
-    let sum_u: T = u.iter().copied().sum();
-    let weights: Vec<T> = w.iter().map(|&x| T::from_real(x)).collect();
-    let o_u = g.jacobian.adjoint_apply(&u);
-    let o_w = g.jacobian.adjoint_apply(&weights);
-    Ok(o_u.iter().zip(&o_w).map(|(&a, &b)| a - b * sum_u).collect())
+    SrProblem {
+        jacobian: g.jacobian,
+        weights: g.weights,
+        residuals,
+        mean_adjoint,
+    }
 }
