@@ -11,8 +11,23 @@
 use super::linalg::{lower_gram_into, reshape};
 use crate::ansatz::JacobianLayout;
 use crate::scalar::Scalar;
-use faer::{Conj, Mat, MatRef};
+use faer::linalg::matmul::matmul;
+use faer::traits::ComplexField;
+use faer::{Accum, Conj, Mat, MatMut, MatRef, Par};
 use rayon::prelude::*;
+
+/// Products below this many multiply-adds run on one thread: thread hand-offs would
+/// cost more than they save. (The choice depends on sizes only, so results do not
+/// depend on the thread count.)
+const SERIAL_WORK: usize = 1 << 22;
+
+fn parallelism(work: usize) -> Par {
+    if work < SERIAL_WORK {
+        Par::Seq
+    } else {
+        faer::get_global_parallelism()
+    }
+}
 
 /// Sample Jacobian in the ansatz's layout.
 #[derive(Clone, Debug)]
@@ -66,42 +81,69 @@ impl<T: Scalar> Jacobian<T> {
 
     /// `Oᴴ v`: `Σ_s conj(O_{sk}) v_s` for every parameter `k`.
     pub fn adjoint_apply(&self, v: &[T]) -> Vec<T> {
-        let ns = self.n_samples();
-        let col = MatRef::from_column_major_slice(v, ns, 1);
-        let head = self.compact.adjoint() * col;
-        let mut out = Vec::with_capacity(self.n_params);
-        out.extend(head.col_as_slice(0));
+        let (ns, width) = (self.n_samples(), self.compact.ncols());
+        let mut out = vec![T::zero(); self.n_params];
+        let par = parallelism(ns * self.n_params);
+        matmul(
+            MatMut::from_column_major_slice_mut(&mut out[..width], width, 1),
+            Accum::Replace,
+            self.compact.adjoint(),
+            MatRef::from_column_major_slice(v, ns, 1),
+            T::from_real(1.0),
+            par,
+        );
         if let Some((sigma, t)) = self.visible_hidden() {
-            // W_{ji} = Σ_s conj(t_sj) (v_s σ_si): one (M × Ns)(Ns × N) product.
-            let weighted = Mat::<T>::from_fn(ns, sigma.ncols(), |s, i| sigma[(s, i)] * v[s]);
-            let w = t.adjoint() * &weighted;
-            for j in 0..t.ncols() {
-                out.extend((0..sigma.ncols()).map(|i| w[(j, i)]));
-            }
+            // W_{ji} = Σ_s conj(t_sj) (v_s σ_si): one (M × Ns)(Ns × N) product into the
+            // row-major weight block, i.e. its transpose (N × M) column-major.
+            let (n, m) = (sigma.ncols(), t.ncols());
+            let weighted = Mat::<T>::from_fn(ns, n, |s, i| sigma[(s, i)] * v[s]);
+            matmul(
+                MatMut::from_column_major_slice_mut(&mut out[width..], n, m),
+                Accum::Replace,
+                weighted.transpose(),
+                t.conjugate(),
+                T::from_real(1.0),
+                par,
+            );
         }
         out
     }
 
     /// `O x`: `Σ_k O_{sk} x_k` for every sample `s`.
     pub fn apply(&self, x: &[T]) -> Vec<T> {
-        let width = self.compact.ncols();
-        let head = MatRef::from_column_major_slice(&x[..width], width, 1);
-        let mut out = &self.compact * head;
+        let (ns, width) = (self.n_samples(), self.compact.ncols());
+        let mut out = vec![T::zero(); ns];
+        let par = parallelism(ns * self.n_params);
+        matmul(
+            MatMut::from_column_major_slice_mut(&mut out, ns, 1),
+            Accum::Replace,
+            self.compact.as_ref(),
+            MatRef::from_column_major_slice(&x[..width], width, 1),
+            T::from_real(1.0),
+            par,
+        );
         if let Some((sigma, t)) = self.visible_hidden() {
             // Σ_{ji} t_sj X_{ji} σ_si with X = x_W (M × N, row-major): (σ Xᵀ) ∘ t, summed
             // over j.
             let (n, m) = (sigma.ncols(), t.ncols());
             let x_w = MatRef::from_row_major_slice(&x[width..], m, n);
-            let sx = sigma * x_w.transpose();
-            let col = out.col_as_slice_mut(0);
+            let mut sx = Mat::<T>::zeros(ns, m);
+            matmul(
+                sx.as_mut(),
+                Accum::Replace,
+                sigma,
+                x_w.transpose(),
+                T::from_real(1.0),
+                par,
+            );
             for j in 0..m {
                 let (a, b) = (sx.col_as_slice(j), t.col(j));
-                for (s, o) in col.iter_mut().enumerate() {
+                for (s, o) in out.iter_mut().enumerate() {
                     *o += a[s] * b[s];
                 }
             }
         }
-        out.col_as_slice(0).to_vec()
+        out
     }
 
     /// Writes `finish(r, c, K_{rc})` into the lower triangle (with diagonal) of `dst`,
@@ -149,12 +191,10 @@ impl<T: Scalar> Jacobian<T> {
                     }
                     Some((bits, words, n)) => {
                         let xc = &bits[c * words..(c + 1) * words];
-                        for (r, x) in col.iter_mut().enumerate().skip(c) {
-                            let differ: u32 = bits[r * words..(r + 1) * words]
-                                .iter()
-                                .zip(xc)
-                                .map(|(a, b)| (a ^ b).count_ones())
-                                .sum();
+                        let rows = bits.chunks_exact(*words).skip(c);
+                        for ((r, x), xr) in col.iter_mut().enumerate().skip(c).zip(rows) {
+                            let differ: u32 =
+                                xr.iter().zip(xc).map(|(a, b)| (a ^ b).count_ones()).sum();
                             let a = n - 2.0 * differ as f64;
                             *x = finish(r, c, *x * (1.0 + a) + T::from_real(a));
                         }
@@ -163,44 +203,51 @@ impl<T: Scalar> Jacobian<T> {
             });
     }
 
-    /// Calls `sink(k, Õ_{·k})` for every column of the centred, weighted Jacobian
-    /// `Õ_{sk} = √w_s (O_{sk} − Σ_r w_r O_{rk})`, in order.
-    pub fn for_each_centred_column(&self, weights: &[f64], mut sink: impl FnMut(usize, &[T])) {
-        let ns = self.n_samples();
+    /// Writes `convert(Õ_{sk})` into `dst` (`Ns × P`), where
+    /// `Õ_{sk} = √w_s (O_{sk} − Σ_r w_r O_{rk})` is the centred, weighted Jacobian.
+    /// Columns are independent, so they are filled in parallel.
+    pub fn centred_into<U: ComplexField>(
+        &self,
+        weights: &[f64],
+        dst: MatMut<'_, U>,
+        convert: impl Fn(T) -> U + Sync,
+    ) {
         let sqrt_w: Vec<f64> = weights.iter().map(|w| w.sqrt()).collect();
-        let mut col = vec![T::zero(); ns];
-        let mut emit = |k: usize, col: &mut [T]| {
-            let mean: T = col.iter().zip(weights).map(|(&x, &w)| x * w).sum();
-            for (x, &sw) in col.iter_mut().zip(&sqrt_w) {
-                *x = (*x - mean) * sw;
-            }
-            sink(k, col);
-        };
         let width = self.compact.ncols();
-        for k in 0..width {
-            col.copy_from_slice(self.compact.col_as_slice(k));
-            emit(k, &mut col);
-        }
-        if let Some((sigma, t)) = self.visible_hidden() {
-            let n = sigma.ncols();
-            for j in 0..t.ncols() {
-                let tj = t.col(j);
-                for i in 0..n {
-                    let si = sigma.col(i);
-                    for (s, x) in col.iter_mut().enumerate() {
-                        *x = tj[s] * si[s];
-                    }
-                    emit(width + j * n + i, &mut col);
-                }
+        let n_visible = match self.layout {
+            JacobianLayout::VisibleHidden { n_visible, .. } => n_visible,
+            JacobianLayout::Dense => 0,
+        };
+        let column = |k: usize| self.compact.col_as_slice(k);
+        dst.par_col_iter_mut().enumerate().for_each(|(k, out)| {
+            let out = out
+                .try_as_col_major_mut()
+                .expect("contiguous")
+                .as_slice_mut();
+            // Column k is a ⊙ b: the compact column itself, or t_j ⊙ σ_i for a weight.
+            let (a, b) = if k < width {
+                (column(k), None)
+            } else {
+                let j = (k - width) / n_visible;
+                let i = (k - width) % n_visible;
+                (column(n_visible + j), Some(column(i)))
+            };
+            let value = |s: usize| match b {
+                Some(b) => a[s] * b[s],
+                None => a[s],
+            };
+            let mean: T = weights.iter().enumerate().map(|(s, &w)| value(s) * w).sum();
+            for (s, (o, &sw)) in out.iter_mut().zip(&sqrt_w).enumerate() {
+                *o = convert((value(s) - mean) * sw);
             }
-        }
+        });
     }
 
     /// The centred, weighted Jacobian `Õ_{sk} = √w_s (O_{sk} − Σ_r w_r O_{rk})`
     /// (`Ns × P`, column-major).
     pub fn centred_dense(&self, weights: &[f64]) -> Mat<T> {
         let mut o = Mat::<T>::zeros(self.n_samples(), self.n_params);
-        self.for_each_centred_column(weights, |k, col| o.col_as_slice_mut(k).copy_from_slice(col));
+        self.centred_into(weights, o.as_mut(), |x| x);
         o
     }
 

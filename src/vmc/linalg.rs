@@ -14,6 +14,13 @@ use rayon::prelude::*;
 /// Columns per panel of [`cholesky_lower`].
 const CHOLESKY_BLOCK: usize = 128;
 
+/// Below this size [`cholesky_lower`] factors on one thread in one go: thread
+/// hand-offs cost more than they save.
+const CHOLESKY_SERIAL_BELOW: usize = 512;
+
+/// Partial sums per column in [`hermitian_lower_apply`].
+const DOT_LANES: usize = 8;
+
 /// Fixed number of parts of [`hermitian_lower_apply`].
 const MATVEC_PARTS: usize = 4;
 
@@ -61,15 +68,20 @@ pub fn reshape<T: ComplexField>(m: &mut Mat<T>, rows: usize, cols: usize) {
 pub fn cholesky_lower<T: ComplexField>(mut a: MatMut<'_, T>) -> Result<(), usize> {
     let n = a.nrows();
     let par = faer::get_global_parallelism();
+    let block = if n < CHOLESKY_SERIAL_BELOW {
+        n.max(1)
+    } else {
+        CHOLESKY_BLOCK
+    };
     let mut buffer = MemBuffer::new(factor::cholesky_in_place_scratch::<T>(
-        CHOLESKY_BLOCK,
+        block,
         Par::Seq,
         Default::default(),
     ));
     let minus_one = T::from_f64_impl(-1.0);
     let mut k = 0;
     while k < n {
-        let b = CHOLESKY_BLOCK.min(n - k);
+        let b = block.min(n - k);
         let rest = a.rb_mut().submatrix_mut(k, k, n - k, n - k);
         let (mut diagonal, _, mut panel, trailing) = rest.split_at_mut(b, b);
         factor::cholesky_in_place(
@@ -137,14 +149,34 @@ where
         .map(|w| {
             let mut out = vec![T::zero(); n];
             for c in w[0]..w[1] {
-                let col = &a.col_as_slice(c)[c..];
+                let col = &a.col_as_slice(c)[c + 1..];
                 let xc = x[c];
-                let mut acc = col[0] * xc;
-                for ((o, &v), &xr) in out[c + 1..].iter_mut().zip(&col[1..]).zip(&x[c + 1..]) {
-                    *o += v * xc;
-                    acc += v.conj() * xr;
+                let below = &mut out[c + 1..];
+                let x_below = &x[c + 1..];
+                // Independent partial sums (fixed order) let the loop vectorize.
+                let mut acc = [T::zero(); DOT_LANES];
+                let full = col.len() / DOT_LANES * DOT_LANES;
+                for ((vs, os), xs) in col[..full]
+                    .chunks_exact(DOT_LANES)
+                    .zip(below[..full].chunks_exact_mut(DOT_LANES))
+                    .zip(x_below[..full].chunks_exact(DOT_LANES))
+                {
+                    for l in 0..DOT_LANES {
+                        os[l] += vs[l] * xc;
+                        acc[l] += vs[l].conj() * xs[l];
+                    }
                 }
-                out[c] += acc;
+                let mut tail = T::zero();
+                for ((o, &v), &xr) in below[full..]
+                    .iter_mut()
+                    .zip(&col[full..])
+                    .zip(&x_below[full..])
+                {
+                    *o += v * xc;
+                    tail += v.conj() * xr;
+                }
+                let diagonal = a.col_as_slice(c)[c] * xc;
+                out[c] += diagonal + acc.iter().fold(tail, |s, &p| s + p);
             }
             out
         })
@@ -203,8 +235,8 @@ mod tests {
 
     #[test]
     fn blocked_cholesky_reconstructs_the_matrix() {
-        // Sizes below, at and across panel boundaries.
-        for n in [1, 7, CHOLESKY_BLOCK, 2 * CHOLESKY_BLOCK + 37] {
+        // Sizes below, at and across panel boundaries, serial and blocked.
+        for n in [1, 7, CHOLESKY_BLOCK, CHOLESKY_SERIAL_BELOW + 37] {
             check_cholesky::<f64>(n);
             check_cholesky::<Complex64>(n);
         }
@@ -212,11 +244,12 @@ mod tests {
 
     #[test]
     fn cholesky_reports_the_first_non_positive_pivot() {
-        let n = CHOLESKY_BLOCK + 10;
-        let mut a = hpd::<f64>(n, 5);
-        let bad = CHOLESKY_BLOCK + 3;
-        a[(bad, bad)] = -1.0;
-        assert_eq!(cholesky_lower(a.as_mut()), Err(bad));
+        for n in [CHOLESKY_BLOCK + 10, CHOLESKY_SERIAL_BELOW + 10] {
+            let mut a = hpd::<f64>(n, 5);
+            let bad = n - 7;
+            a[(bad, bad)] = -1.0;
+            assert_eq!(cholesky_lower(a.as_mut()), Err(bad));
+        }
     }
 
     #[test]

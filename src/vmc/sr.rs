@@ -117,11 +117,7 @@ impl<T: Scalar> SrWorkspace<T> {
         reshape(&mut self.jacobian, ns, p);
         problem
             .jacobian
-            .for_each_centred_column(problem.weights, |k, col| {
-                for (d, &x) in self.jacobian.col_as_slice_mut(k).iter_mut().zip(col) {
-                    *d = x.to_single();
-                }
-            });
+            .centred_into(problem.weights, self.jacobian.as_mut(), T::to_single);
         reshape(&mut self.single, p, p);
         // S_{kl} = Σ_s conj(Õ_{sk}) Õ_{sl}: the conjugated Gram matrix of Õᵀ.
         lower_gram_into(self.single.as_mut(), self.jacobian.transpose(), Conj::Yes);
