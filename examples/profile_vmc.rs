@@ -10,7 +10,14 @@ use std::time::Instant;
 
 fn main() {
     hamlet::scalar::fix_linear_algebra_partition();
-    for n in [20usize, 40, 80] {
+    for n in std::env::var("SIZES")
+        .map(|v| {
+            v.split(',')
+                .map(|x| x.parse().unwrap())
+                .collect::<Vec<usize>>()
+        })
+        .unwrap_or(vec![20, 40, 80])
+    {
         let lattice = Lattice::chain(n, Boundary::Periodic).unwrap();
         let ham = Hamiltonian::tfim(lattice.clone(), 1.0, 1.0, 0.0).unwrap();
         let space = SpinHilbert::full(n).unwrap();

@@ -48,6 +48,20 @@ fn check_ratios<A: Ansatz>(a: &A, seed: u64) {
                 a.name()
             );
         }
+        // The batched single-flip ratios, where the ansatz offers them.
+        let mut batched = vec![A::T::zero(); n];
+        if a.single_flip_ratios(&sigma, &cache, &mut batched) {
+            for (i, &r) in batched.iter().enumerate() {
+                let mut flipped = sigma.clone();
+                flipped[i] = -flipped[i];
+                let exact = (full_log_psi(a, &flipped) - base).exp();
+                assert!(
+                    close(r, exact, 1e-12),
+                    "{}: batched flip {i}: {r:?} vs exact {exact:?}",
+                    a.name()
+                );
+            }
+        }
     }
 }
 

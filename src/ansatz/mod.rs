@@ -54,6 +54,17 @@ pub trait Ansatz: Clone + Send + Sync {
     fn log_psi(&self, sigma: &[i8], cache: &Self::Cache) -> Self::T;
     /// `ψ(σ')/ψ(σ)` where `σ'` is `σ` with the spins at `flips` reversed (distinct sites).
     fn ratio(&self, sigma: &[i8], cache: &Self::Cache, flips: &[usize]) -> Self::T;
+    /// Writes `ψ(σ with spin i reversed)/ψ(σ)` for every site `i` into `out` and
+    /// returns `true`, if the ansatz can do so faster than `N` calls of
+    /// [`Self::ratio`]; returns `false` (leaving `out` unspecified) otherwise.
+    fn single_flip_ratios(
+        &self,
+        _sigma: &[i8],
+        _cache: &Self::Cache,
+        _out: &mut [Self::T],
+    ) -> bool {
+        false
+    }
     /// Reverses the spins at `flips` in `σ` and updates the cache.
     fn flip(&self, sigma: &mut [i8], cache: &mut Self::Cache, flips: &[usize]);
     /// Recomputes any incrementally updated part of the cache exactly.

@@ -29,6 +29,9 @@ pub struct Rbm<T: Scalar> {
     cosh_t: Vec<T>,
     sinh_t: Vec<T>,
     tanh_t: Vec<T>,
+    /// `cosh 2Wⱼᵢ` and `sinh 2Wⱼᵢ` hidden-major (`[j·N + i]`), for all single flips at once.
+    cosh_w: Vec<T>,
+    sinh_w: Vec<T>,
     /// `e^{−2aᵢ}` and `e^{+2aᵢ}`: the visible factor of flipping an up / down spin.
     exp_down: Vec<T>,
     exp_up: Vec<T>,
@@ -85,6 +88,8 @@ impl<T: Scalar> Rbm<T> {
             cosh_t: Vec::new(),
             sinh_t: Vec::new(),
             tanh_t: Vec::new(),
+            cosh_w: Vec::new(),
+            sinh_w: Vec::new(),
             exp_down: Vec::new(),
             exp_up: Vec::new(),
             reach: Vec::new(),
@@ -105,6 +110,8 @@ impl<T: Scalar> Rbm<T> {
         self.cosh_t = self.w_t.iter().map(|&x| (x * 2.0).cosh()).collect();
         self.sinh_t = self.w_t.iter().map(|&x| (x * 2.0).sinh()).collect();
         self.tanh_t = self.w_t.iter().map(|&x| (x * 2.0).tanh()).collect();
+        self.cosh_w = w.iter().map(|&x| (x * 2.0).cosh()).collect();
+        self.sinh_w = w.iter().map(|&x| (x * 2.0).sinh()).collect();
         self.exp_down = self.params[..n].iter().map(|&a| (a * -2.0).exp()).collect();
         self.exp_up = self.params[..n].iter().map(|&a| (a * 2.0).exp()).collect();
         self.reach = (0..n)
@@ -346,6 +353,33 @@ impl<T: Scalar> Ansatz for Rbm<T> {
         } else {
             self.ratio_by_logs(sigma, cache, flips)
         }
+    }
+
+    /// All `N` single-flip ratios in one pass over the weights, hidden unit by hidden
+    /// unit: `rᵢ = e^{−2aᵢσᵢ} Πⱼ (cosh 2Wⱼᵢ − sinh 2Wⱼᵢ · tⱼσᵢ)`, vectorized across
+    /// sites (`N·M` operations, like `N` separate ratios, but without their
+    /// per-call overhead and dependency chains). Sites outside the product form's
+    /// range are recomputed by [`Ansatz::ratio`].
+    fn single_flip_ratios(&self, sigma: &[i8], cache: &RbmCache<T>, out: &mut [T]) -> bool {
+        let n = self.n;
+        let (out, sigma) = (&mut out[..n], &sigma[..n]);
+        out.fill(T::from_real(1.0));
+        for (j, &t) in cache.tanh.iter().enumerate() {
+            let (c, h) = (
+                &self.cosh_w[j * n..(j + 1) * n],
+                &self.sinh_w[j * n..(j + 1) * n],
+            );
+            for (((r, &cj), &hj), &s) in out.iter_mut().zip(c).zip(h).zip(sigma) {
+                *r *= cj - hj * t * s as f64;
+            }
+        }
+        for (i, r) in out.iter_mut().enumerate() {
+            *r *= self.visible_factor(i, sigma[i]);
+            if self.reach[i] > PRODUCT_REACH || !r.is_finite() || r.abs2() <= 1e-280 {
+                *r = self.ratio(sigma, cache, &[i]);
+            }
+        }
+        true
     }
 
     fn flip(&self, sigma: &mut [i8], cache: &mut RbmCache<T>, flips: &[usize]) {

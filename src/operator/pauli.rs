@@ -320,6 +320,11 @@ impl PauliSum {
         }
     }
 
+    /// Number of off-diagonal groups that flip a single spin.
+    pub fn single_flip_groups(&self) -> usize {
+        self.groups.iter().filter(|g| g.flips.len() == 1).count()
+    }
+
     /// Connected elements of a `±1` configuration of any size for a real operator: calls
     /// `f(flipped sites, ⟨σ'|H|σ⟩)`, first for `σ' = σ` (no flips), then for every
     /// non-zero off-diagonal element. This is the local-energy hot path.

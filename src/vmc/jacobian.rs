@@ -206,9 +206,13 @@ impl<T: Scalar> Jacobian<T> {
     /// Writes `convert(Õ_{sk})` into `dst` (`Ns × P`), where
     /// `Õ_{sk} = √w_s (O_{sk} − Σ_r w_r O_{rk})` is the centred, weighted Jacobian.
     /// Columns are independent, so they are filled in parallel.
+    ///
+    /// `mean_adjoint` is `Oᴴ w` ([`Self::adjoint_apply`] of the weights), the conjugated
+    /// column means.
     pub fn centred_into<U: ComplexField>(
         &self,
         weights: &[f64],
+        mean_adjoint: &[T],
         dst: MatMut<'_, U>,
         convert: impl Fn(T) -> U + Sync,
     ) {
@@ -232,13 +236,18 @@ impl<T: Scalar> Jacobian<T> {
                 let i = (k - width) % n_visible;
                 (column(n_visible + j), Some(column(i)))
             };
-            let value = |s: usize| match b {
-                Some(b) => a[s] * b[s],
-                None => a[s],
-            };
-            let mean: T = weights.iter().enumerate().map(|(s, &w)| value(s) * w).sum();
-            for (s, (o, &sw)) in out.iter_mut().zip(&sqrt_w).enumerate() {
-                *o = convert((value(s) - mean) * sw);
+            let mean = mean_adjoint[k].conj();
+            match b {
+                Some(b) => {
+                    for (((o, &sw), &x), &y) in out.iter_mut().zip(&sqrt_w).zip(a).zip(b) {
+                        *o = convert((x * y - mean) * sw);
+                    }
+                }
+                None => {
+                    for ((o, &sw), &x) in out.iter_mut().zip(&sqrt_w).zip(a) {
+                        *o = convert((x - mean) * sw);
+                    }
+                }
             }
         });
     }
@@ -247,7 +256,8 @@ impl<T: Scalar> Jacobian<T> {
     /// (`Ns × P`, column-major).
     pub fn centred_dense(&self, weights: &[f64]) -> Mat<T> {
         let mut o = Mat::<T>::zeros(self.n_samples(), self.n_params);
-        self.centred_into(weights, o.as_mut(), |x| x);
+        let w: Vec<T> = weights.iter().map(|&x| T::from_real(x)).collect();
+        self.centred_into(weights, &self.adjoint_apply(&w), o.as_mut(), |x| x);
         o
     }
 

@@ -8,17 +8,30 @@ use crate::operator::PauliSum;
 use crate::sampler::Visitor;
 use crate::scalar::Scalar;
 
-/// `O_loc(σ)` for a Hermitian operator: `Σ conj⟨σ'|O|σ⟩ · ψ(σ')/ψ(σ)`.
+/// `O_loc(σ)` for a Hermitian operator: `Σ conj⟨σ'|O|σ⟩ · ψ(σ')/ψ(σ)`. When the
+/// operator flips single spins on at least half the sites (a transverse field), all
+/// single-flip ratios come from one batched evaluation.
 #[inline]
 pub fn local_value<A: Ansatz>(op: &PauliSum, ansatz: &A, sigma: &[i8], cache: &A::Cache) -> A::T {
+    let mut singles = Vec::new();
+    if 2 * op.single_flip_groups() >= sigma.len() {
+        singles.resize(sigma.len(), A::T::zero());
+        if !ansatz.single_flip_ratios(sigma, cache, &mut singles) {
+            singles.clear();
+        }
+    }
+    let ratio = |flips: &[usize]| match flips {
+        [i] if !singles.is_empty() => singles[*i],
+        _ => ansatz.ratio(sigma, cache, flips),
+    };
     let mut acc = A::T::zero();
     if op.is_real() {
         op.for_each_flip_sigma_real(sigma, |flips, e| {
-            acc += ansatz.ratio(sigma, cache, flips) * e;
+            acc += ratio(flips) * e;
         });
     } else {
         op.for_each_flip_sigma(sigma, |flips, e| {
-            acc += ansatz.ratio(sigma, cache, flips) * A::T::from_c64(e.conj());
+            acc += ratio(flips) * A::T::from_c64(e.conj());
         });
     }
     acc

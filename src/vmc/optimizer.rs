@@ -150,7 +150,19 @@ impl<T: Scalar> Optimizer<T> {
             .zip(g.weights)
             .map(|(&e, &w)| (e - mean) * (w * scale))
             .collect();
-        let force = g.jacobian.adjoint_apply(&z);
+        // Sample-space SR never needs the force itself.
+        let force_needed = !matches!(
+            self.method,
+            Method::Sr {
+                space: SrSpace::Samples,
+                ..
+            } | Method::MinSr { .. }
+        ) && !self.sample_space_chosen(g);
+        let force = if force_needed {
+            g.jacobian.adjoint_apply(&z)
+        } else {
+            Vec::new()
+        };
         let (mut residuals, mut mean_adjoint) = (Vec::new(), Vec::new());
         if matches!(self.method, Method::Sr { .. } | Method::MinSr { .. }) {
             let weights: Vec<T> = g.weights.iter().map(|&w| T::from_real(w)).collect();
@@ -168,11 +180,7 @@ impl<T: Scalar> Optimizer<T> {
                 let use_samples = match space {
                     SrSpace::Samples => true,
                     SrSpace::Parameters => false,
-                    SrSpace::Auto => {
-                        let (ns, p) = (g.jacobian.n_samples() as f64, g.jacobian.n_params() as f64);
-                        let k = g.jacobian.kernel_width() as f64;
-                        ns * ns * k + ns.powi(3) / 3.0 < ns * p * p + p.powi(3) / 3.0
-                    }
+                    SrSpace::Auto => self.sample_space_chosen(g),
                 };
                 let problem = sr_problem(g, mean, scale, &mean_adjoint, &mut residuals);
                 let natural = if use_samples {
@@ -202,6 +210,22 @@ impl<T: Scalar> Optimizer<T> {
         }
         self.steps += 1;
         Ok(delta)
+    }
+
+    /// Whether automatic SR works in sample space: when building and factoring the
+    /// `Ns × Ns` kernel costs fewer flops than the `P × P` matrix `S`.
+    fn sample_space_chosen(&self, g: &Gradient<'_, T>) -> bool {
+        match self.method {
+            Method::Sr {
+                space: SrSpace::Auto,
+                ..
+            } => {
+                let (ns, p) = (g.jacobian.n_samples() as f64, g.jacobian.n_params() as f64);
+                let k = g.jacobian.kernel_width() as f64;
+                ns * ns * k + ns.powi(3) / 3.0 < ns * p * p + p.powi(3) / 3.0
+            }
+            _ => false,
+        }
     }
 
     fn adam(&mut self, grad: &[T], beta1: f64, beta2: f64, epsilon: f64) -> Vec<T> {

@@ -22,9 +22,10 @@ use super::linalg::{
 use crate::error::{Error, Result};
 use crate::scalar::Scalar;
 use faer::{Conj, Mat, MatMut, Par};
+use rayon::prelude::*;
 
 /// Relative residual `‖b − A x‖/‖b‖` at which the iterative solve stops.
-pub const RESIDUAL_TOLERANCE: f64 = 1e-11;
+pub const RESIDUAL_TOLERANCE: f64 = 1e-9;
 
 /// Preconditioned iterations tried before falling back to a double-precision Cholesky.
 const MAX_ITERATIONS: usize = 40;
@@ -115,9 +116,12 @@ impl<T: Scalar> SrWorkspace<T> {
     ) -> Result<Vec<T>> {
         let (ns, p) = (problem.jacobian.n_samples(), problem.jacobian.n_params());
         reshape(&mut self.jacobian, ns, p);
-        problem
-            .jacobian
-            .centred_into(problem.weights, self.jacobian.as_mut(), T::to_single);
+        problem.jacobian.centred_into(
+            problem.weights,
+            problem.mean_adjoint,
+            self.jacobian.as_mut(),
+            T::to_single,
+        );
         reshape(&mut self.single, p, p);
         // S_{kl} = Σ_s conj(Õ_{sk}) Õ_{sl}: the conjugated Gram matrix of Õᵀ.
         lower_gram_into(self.single.as_mut(), self.jacobian.transpose(), Conj::Yes);
@@ -144,15 +148,20 @@ impl<T: Scalar> SrWorkspace<T> {
     pub fn sample_space(&mut self, problem: &SrProblem<'_, T>, shift: f64) -> Result<Vec<T>> {
         let ns = self.centred_kernel(problem);
         reshape(&mut self.single, ns, ns);
-        for c in 0..ns {
-            let (src, dst) = (
-                &self.matrix.col_as_slice(c)[c..],
-                &mut self.single.col_as_slice_mut(c)[c..],
-            );
-            for (d, &x) in dst.iter_mut().zip(src) {
-                *d = x.to_single();
-            }
-        }
+        let matrix = &self.matrix;
+        self.single
+            .as_mut()
+            .par_col_iter_mut()
+            .enumerate()
+            .for_each(|(c, dst)| {
+                let dst = dst
+                    .try_as_col_major_mut()
+                    .expect("contiguous")
+                    .as_slice_mut();
+                for (d, &x) in dst[c..].iter_mut().zip(&matrix.col_as_slice(c)[c..]) {
+                    *d = x.to_single();
+                }
+            });
         add_to_diagonal::<T>(self.single.as_mut(), shift);
         let kernel = &self.matrix;
         let apply = |y: &[T]| {
