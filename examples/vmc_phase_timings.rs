@@ -1,3 +1,11 @@
+//! Where the time of one VMC iteration goes: sampling (Metropolis sweeps, local
+//! energies, Jacobian rows), gathering the batch, and the SR update, for an RBM
+//! (α = 1, real) on TFIM chains at NetKet's benchmark settings (1008 samples, 16
+//! chains, diagonal shift 0.01). Mean milliseconds over 30 iterations after 3 warm-up
+//! iterations.
+//!
+//! `cargo run --release --example vmc_phase_timings -- 20 40 80`
+
 use hamlet::ansatz::{Ansatz, Rbm};
 use hamlet::hilbert::SpinHilbert;
 use hamlet::lattice::{Boundary, Lattice};
@@ -10,14 +18,16 @@ use std::time::Instant;
 
 fn main() {
     hamlet::scalar::fix_linear_algebra_partition();
-    for n in std::env::var("SIZES")
-        .map(|v| {
-            v.split(',')
-                .map(|x| x.parse().unwrap())
-                .collect::<Vec<usize>>()
-        })
-        .unwrap_or(vec![20, 40, 80])
-    {
+    let sizes: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let sizes = if sizes.is_empty() {
+        vec![20, 40, 80]
+    } else {
+        sizes
+    };
+    for n in sizes {
         let lattice = Lattice::chain(n, Boundary::Periodic).unwrap();
         let ham = Hamiltonian::tfim(lattice.clone(), 1.0, 1.0, 0.0).unwrap();
         let space = SpinHilbert::full(n).unwrap();
