@@ -3,7 +3,8 @@
 
 use clap::{Args, Parser, Subcommand};
 use hamlet::exact::{self, Method, Spectrum};
-use hamlet::io::{Deck, Problem};
+use hamlet::io::run_file::{Provenance, RunFile};
+use hamlet::io::{output, Deck, Problem};
 use hamlet::lattice::Geometry;
 use hamlet::vmc::{self, GroundStateReport};
 use hamlet::Error;
@@ -105,6 +106,14 @@ struct SystemArgs {
     /// Print one JSON object on stdout instead of the human report.
     #[arg(long)]
     json: bool,
+
+    /// Write the results to this HDF5 file (overrides the deck's `[output] file`).
+    #[arg(long, value_name = "FILE.h5")]
+    output: Option<PathBuf>,
+
+    /// Overwrite an existing output file.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Args, Debug)]
@@ -189,6 +198,29 @@ fn main() -> ExitCode {
     }
 }
 
+/// Starts the output file the deck or `--output` asks for, after the problem has been
+/// validated (bad input never leaves a file behind).
+fn open_output(deck: &Deck, problem: &Problem, force: bool) -> anyhow::Result<Option<RunFile>> {
+    let Some(path) = &problem.output else {
+        return Ok(None);
+    };
+    let provenance = Provenance {
+        command_line: std::env::args()
+            .map(|a| {
+                if a.contains([' ', '"', '\'']) {
+                    format!("{a:?}")
+                } else {
+                    a
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+        deck: toml::to_string(&deck.table).unwrap_or_default(),
+        seed: problem.seed,
+    };
+    Ok(Some(RunFile::create(path, force, &provenance)?))
+}
+
 /// Deck, then shortcut flags, then `--set` overrides.
 fn load_deck(args: &SystemArgs, extra: &[(&str, Option<String>)]) -> anyhow::Result<Deck> {
     let mut deck = match &args.deck {
@@ -222,6 +254,12 @@ fn load_deck(args: &SystemArgs, extra: &[(&str, Option<String>)]) -> anyhow::Res
         ("hamiltonian.delta", number(args.delta)),
         ("hamiltonian.J2", number(args.j2)),
         ("seed", args.seed.map(|s| s.to_string())),
+        (
+            "output.file",
+            args.output
+                .as_ref()
+                .map(|p| toml::Value::String(p.display().to_string()).to_string()),
+        ),
     ];
     for (key, value) in flags.iter().chain(extra) {
         if let Some(v) = value {
@@ -250,7 +288,12 @@ fn run_exact(args: ExactArgs) -> anyhow::Result<()> {
     ];
     let deck = load_deck(&args.system, &extra)?;
     let problem = deck.problem()?;
+    let file = open_output(&deck, &problem, args.system.force)?;
     let spectrum = exact::solve(&problem.hamiltonian, &problem.space, &problem.exact)?;
+    if let Some(mut file) = file {
+        output::write_exact(file.root_mut().group_mut("exact"), &problem, &spectrum);
+        file.finish()?;
+    }
     if args.system.json {
         println!("{}", exact_json(&problem, &spectrum));
     } else {
@@ -365,15 +408,24 @@ fn run_ground_state(args: GroundStateArgs) -> anyhow::Result<()> {
     ];
     let deck = load_deck(&args.system, &extra)?;
     let problem = deck.problem()?;
+    let mut file = open_output(&deck, &problem, args.system.force)?;
     let spec = &problem.ground_state;
     let total = spec.settings.iterations;
     let quiet = args.quiet;
+    let mut write_error = None;
     let report = vmc::ground_state(
         &problem.hamiltonian,
         &problem.space,
         spec,
         problem.seed,
         |log| {
+            if let Some(file) = file.as_mut() {
+                output::append_vmc_log(file.root_mut().group_mut("vmc/log"), log, spec);
+                if let Err(e) = file.save() {
+                    write_error = Some(e);
+                    return ControlFlow::Break(());
+                }
+            }
             if !quiet {
                 let e = &log.energy;
                 eprintln!(
@@ -384,6 +436,13 @@ fn run_ground_state(args: GroundStateArgs) -> anyhow::Result<()> {
             ControlFlow::Continue(())
         },
     )?;
+    if let Some(e) = write_error {
+        return Err(e.into());
+    }
+    if let Some(mut file) = file {
+        output::write_vmc(file.root_mut().group_mut("vmc"), &problem, &report);
+        file.finish()?;
+    }
     for w in &report.warnings {
         eprintln!("warning: {w}");
     }

@@ -251,3 +251,62 @@ fn ground_state_bad_input_names_the_key() {
     let err = failure(&["ground-state", deck.to_str().unwrap(), "--quiet"]);
     assert!(err.contains("ansatz.complex"), "{err}");
 }
+
+#[test]
+fn output_files_are_never_clobbered_or_left_half_written() {
+    let existing = scratch("existing.h5", "precious");
+    let path = existing.to_str().unwrap();
+    // An existing file without --force: refused, untouched.
+    let err = failure(&["exact", "--model", "tfim", "--size", "6", "--output", path]);
+    assert!(
+        err.contains("output.file") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&existing).unwrap(), "precious");
+    // Bad input with an output file: the error comes first, no file is created.
+    let fresh = existing.with_file_name("fresh.h5");
+    let _ = std::fs::remove_file(&fresh);
+    let err = failure(&[
+        "ground-state",
+        "--model",
+        "tfim",
+        "--size",
+        "6",
+        "--alpha",
+        "0",
+        "--output",
+        fresh.to_str().unwrap(),
+    ]);
+    assert!(err.contains("ansatz.alpha"), "{err}");
+    assert!(!fresh.exists(), "no file after bad input");
+    // An unwritable destination: a clear error naming the path.
+    let err = failure(&[
+        "exact",
+        "--model",
+        "tfim",
+        "--size",
+        "6",
+        "--output",
+        "/nonexistent-hamlet-dir/run.h5",
+    ]);
+    assert!(err.contains("/nonexistent-hamlet-dir/run.h5"), "{err}");
+    // With --force the file is replaced by a complete HDF5 file.
+    let out = hamlet(
+        &[
+            "exact", "--model", "tfim", "--size", "6", "--output", path, "--force",
+        ],
+        None,
+    );
+    assert!(out.status.success());
+    let tree = hamlet::io::h5::read(&existing).unwrap();
+    assert_eq!(
+        tree.attrs["complete"],
+        hamlet::io::h5::Attr::Bool(true),
+        "complete after a clean run"
+    );
+    assert!(tree
+        .group("exact")
+        .unwrap()
+        .datasets
+        .contains_key("energies"));
+}

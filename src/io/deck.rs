@@ -46,6 +46,7 @@ const SECTIONS: &[&str] = &[
     "sampler",
     "optimizer",
     "vmc",
+    "output",
 ];
 
 /// Seed used when a deck gives none.
@@ -172,6 +173,7 @@ impl Deck {
         let ham = hamiltonian.build(model, lattice)?;
         let space = system.space(&ham, model)?;
         let options = exact.options(seed)?;
+        let output: OutputSection = section(&self.table, "output")?;
         let ground_state = ground_state_spec(
             &section(&self.table, "ansatz")?,
             &section(&self.table, "sampler")?,
@@ -185,6 +187,7 @@ impl Deck {
             exact: options,
             ground_state,
             seed,
+            output: output.file.map(std::path::PathBuf::from),
         })
     }
 }
@@ -202,6 +205,8 @@ pub struct Problem {
     pub ground_state: GroundStateSpec,
     /// Run seed.
     pub seed: u64,
+    /// HDF5 file to write (`[output] file`), if any.
+    pub output: Option<std::path::PathBuf>,
 }
 
 fn section<T: for<'de> Deserialize<'de> + Default>(table: &Table, name: &str) -> Result<T> {
@@ -572,6 +577,13 @@ impl HamiltonianSection {
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct OutputSection {
+    /// Path of the HDF5 file.
+    file: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ExactSection {
     n_states: Option<i64>,
     method: Option<String>,
@@ -647,7 +659,8 @@ mod tests {
             ("[system]\nsize = 5\n[hamiltonian]\nmodel = \"heisenberg\"\nmarshall_sign = true\n", "marshall_sign"),
             ("[system]\nsize = 4\n[hamiltonian]\nmodel = \"tfim\"\n[ansatz]\nalpha = 0\n", "ansatz.alpha"),
             ("[system]\nsize = 4\n[hamiltonian]\nmodel = \"tfim\"\n[ansatz\ncomplex = true\n", "test.toml"),
-            ("[system]\nsize = 4\n[hamiltonian]\nmodel = \"tfim\"\n[output]\nfile = \"x\"\n", "output"),
+            ("[system]\nsize = 4\n[hamiltonian]\nmodel = \"tfim\"\n[output]\nfilename = \"x\"\n", "filename"),
+            ("[system]\nsize = 4\n[hamiltonian]\nmodel = \"tfim\"\n[outputs]\nfile = \"x\"\n", "outputs"),
             ("[system]\nsize = 4\n[hamiltonian]\nmodel = \"tfim\"\n[sampler]\nsamples = 1000\nchains = 16\n", "sampler.samples"),
             ("[system]\nsize = 4\n[hamiltonian]\nmodel = \"tfim\"\n[optimizer]\nlearning_rate = -0.1\n", "optimizer.learning_rate"),
             ("[system]\nsize = 4\n[hamiltonian]\nmodel = \"tfim\"\n[optimizer]\nkind = \"adam\"\ndiag_shift = 0.1\n", "optimizer.diag_shift"),

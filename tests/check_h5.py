@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Opens every kind of file hamlet writes with h5py (the reference HDF5 library) and
+checks shapes, dtypes, attributes and values against the same run's --json output.
+
+    python3 tests/check_h5.py path/to/hamlet
+
+Run by `cargo test` (tests/h5py.rs) when h5py is importable; CI installs it.
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import h5py
+import numpy as np
+
+HAMLET = sys.argv[1]
+failures = []
+
+
+def check(condition, what):
+    if not condition:
+        failures.append(what)
+
+
+def run(args, out):
+    p = subprocess.run([HAMLET, *args, "--json", "--output", out], capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit(f"hamlet {' '.join(args)} failed: {p.stderr}")
+    return json.loads(p.stdout)
+
+
+def text(attr):
+    return attr.decode() if isinstance(attr, bytes) else str(attr)
+
+
+def check_root(f, command_word, seed):
+    for key in ["hamlet_version", "command_line", "deck", "seed", "start_time", "complete", "layout_version"]:
+        check(key in f.attrs, f"root attribute {key} missing")
+    check(command_word in text(f.attrs["command_line"]), "command line recorded")
+    check(text(f.attrs["seed"]) == str(seed), "seed recorded")
+    check(bool(f.attrs["complete"]), "complete = true after a clean run")
+    check("[hamiltonian]" in text(f.attrs["deck"]), "deck recorded as TOML")
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    # Exact diagonalization: Heisenberg ring in Sz = 0, three states.
+    path = os.path.join(tmp, "exact.h5")
+    js = run(["exact", "--model", "heisenberg", "--size", "12", "--n-states", "3"], path)
+    with h5py.File(path, "r") as f:
+        check_root(f, "exact", js["seed"])
+        e = f["exact/energies"]
+        check(e.shape == (3,) and e.dtype == np.float64, f"exact/energies shape/dtype {e.shape} {e.dtype}")
+        check(np.allclose(e[:], js["energies"], rtol=0, atol=0), "exact energies equal the JSON")
+        check(f["exact/residuals"].shape == (3,), "exact/residuals shape")
+        a = f["exact"].attrs
+        check(int(a["dimension"]) == js["dimension"], "dimension attribute")
+        check(text(a["sector"]) == js["sector"], "sector attribute")
+        check(text(a["method"]) == js["method"], "method attribute")
+        check(int(a["sites"]) == 12, "sites attribute")
+
+    # VMC, real RBM on the TFIM chain.
+    path = os.path.join(tmp, "vmc.h5")
+    iters = 30
+    js = run(["ground-state", "--model", "tfim", "--size", "10", "--iterations", str(iters), "--quiet"], path)
+    with h5py.File(path, "r") as f:
+        check_root(f, "ground-state", js["seed"])
+        log = f["vmc/log"]
+        for name in ["iteration", "energy", "error", "variance", "tau", "r_hat", "acceptance",
+                     "learning_rate", "update_norm", "seconds"]:
+            check(name in log and log[name].shape == (iters,), f"vmc/log/{name} has {iters} entries")
+        check(log["iteration"].dtype == np.int64, "iterations are integers")
+        check(list(log["iteration"][:]) == list(range(1, iters + 1)), "iterations 1..n, no gap")
+        check(np.all(log["learning_rate"][:] == 0.05), "learning rate logged")
+        a = f["vmc"].attrs
+        for key in ["energy", "error", "variance", "tau", "v_score", "acceptance", "reference", "relative_error"]:
+            check(key in a and a[key] == js[key], f"vmc attribute {key} equals the JSON ({a.get(key)} vs {js[key]})")
+        check(int(a["iterations"]) == js["iterations"] and int(a["n_parameters"]) == js["n_parameters"], "counts")
+        p = f["vmc/parameters"]
+        check(p.shape == (js["n_parameters"],) and p.dtype == np.float64, f"real parameters {p.shape} {p.dtype}")
+
+    # VMC with complex parameters: native complex128.
+    path = os.path.join(tmp, "vmc_complex.h5")
+    js = run(["ground-state", "--model", "tfim", "--size", "6", "--iterations", "5", "--complex", "--quiet"], path)
+    with h5py.File(path, "r") as f:
+        p = f["vmc/parameters"]
+        check(p.dtype == np.complex128, f"complex parameters are complex128, got {p.dtype}")
+        check(p.shape == (js["n_parameters"],), "complex parameter count")
+        check(np.any(p[:].imag != 0), "imaginary parts kept")
+
+    # A killed run: the file opens, complete = false, every finished iteration kept.
+    path = os.path.join(tmp, "killed.h5")
+    proc = subprocess.Popen([HAMLET, "ground-state", "--model", "tfim", "--size", "40", "--iterations",
+                             "100000", "--output", path], stderr=subprocess.PIPE, text=True)
+    printed = 0
+    deadline = time.time() + 60
+    while printed < 15 and time.time() < deadline:
+        line = proc.stderr.readline()
+        if line.startswith("iter"):
+            printed += 1
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    with h5py.File(path, "r") as f:
+        check(not bool(f.attrs["complete"]), "a killed run has complete = false")
+        n = f["vmc/log/iteration"].shape[0]
+        check(n >= printed, f"killed run kept {n} iterations, at least the {printed} reported")
+        check(list(f["vmc/log/iteration"][:]) == list(range(1, n + 1)), "killed run log has no gap")
+        check(all(f[f"vmc/log/{k}"].shape == (n,) for k in f["vmc/log"]), "killed run logs are aligned")
+
+if failures:
+    print("h5py check FAILED:\n  " + "\n  ".join(failures))
+    sys.exit(1)
+print("h5py check passed: exact, vmc (real and complex), killed run")
