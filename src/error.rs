@@ -13,7 +13,7 @@ pub enum Error {
     #[error("{path}: {message}")]
     Deck { path: String, message: String },
     /// A file could not be opened.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot access {path}: {source}")]
     Io {
         path: PathBuf,
         #[source]
@@ -22,6 +22,9 @@ pub enum Error {
     /// A numerical method failed (no convergence, NaN, singular matrix).
     #[error("numerical failure: {0}")]
     Numerical(String),
+    /// The run was stopped by SIGINT or SIGTERM after finishing an iteration.
+    #[error("interrupted after iteration {iteration}")]
+    Interrupted { iteration: usize },
 }
 
 impl Error {

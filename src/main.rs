@@ -6,12 +6,13 @@ use hamlet::exact::{self, Method, Spectrum};
 use hamlet::io::run_file::{Provenance, RunFile};
 use hamlet::io::{output, Deck, Problem};
 use hamlet::lattice::Geometry;
-use hamlet::vmc::{self, GroundStateReport};
+use hamlet::vmc::{self, Checkpoint, GroundStateReport};
 use hamlet::Error;
 use serde_json::json;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// hamlet learns Hamiltonians and solves with them.
 ///
@@ -50,6 +51,35 @@ enum Command {
     ///   hamlet ground-state --model heisenberg --size 20 --ansatz rbm --alpha 2 --json
     #[command(name = "ground-state")]
     GroundState(GroundStateArgs),
+
+    /// Continues a ground-state run from the checkpoint in its output file.
+    ///
+    /// The continued run is bit-identical to one that never stopped. Checkpoints are
+    /// written every `[output] checkpoint_every` iterations, at the last iteration, and
+    /// when the run receives SIGINT (Ctrl-C) or SIGTERM. Examples:
+    ///
+    ///   hamlet resume run.h5
+    ///
+    ///   hamlet resume run.h5 --iterations 600
+    Resume(ResumeArgs),
+}
+
+#[derive(Args, Debug)]
+struct ResumeArgs {
+    /// Output file of the run to continue.
+    file: PathBuf,
+
+    /// Total iterations to reach (default: the run's own vmc.iterations).
+    #[arg(long)]
+    iterations: Option<usize>,
+
+    /// Print one JSON object on stdout instead of the human report.
+    #[arg(long)]
+    json: bool,
+
+    /// No progress lines on stderr.
+    #[arg(long)]
+    quiet: bool,
 }
 
 /// Flags shared by every subcommand that builds a spin system.
@@ -185,6 +215,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Exact(args) => run_exact(args),
         Command::GroundState(args) => run_ground_state(args),
+        Command::Resume(args) => run_resume(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -192,11 +223,15 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             match e.downcast_ref::<Error>() {
                 Some(Error::Numerical(_)) => ExitCode::from(1),
+                Some(Error::Interrupted { .. }) => ExitCode::from(INTERRUPTED_STATUS),
                 _ => ExitCode::from(2),
             }
         }
     }
 }
+
+/// Exit status of a run stopped by SIGINT or SIGTERM (128 + SIGINT, as shells report).
+const INTERRUPTED_STATUS: u8 = 130;
 
 /// Starts the output file the deck or `--output` asks for, after the problem has been
 /// validated (bad input never leaves a file behind).
@@ -408,19 +443,57 @@ fn run_ground_state(args: GroundStateArgs) -> anyhow::Result<()> {
     ];
     let deck = load_deck(&args.system, &extra)?;
     let problem = deck.problem()?;
-    let mut file = open_output(&deck, &problem, args.system.force)?;
+    let file = open_output(&deck, &problem, args.system.force)?;
+    drive_ground_state(&problem, file, None, args.quiet, args.system.json)
+}
+
+/// Set by SIGINT or SIGTERM; the VMC loop checks it after every iteration.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_interrupt(_signal: libc::c_int) {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+}
+
+/// Makes SIGINT (Ctrl-C) and SIGTERM finish the current iteration, write a checkpoint
+/// and stop, instead of killing the process mid-write.
+fn catch_interrupts() {
+    let handler = on_interrupt as extern "C" fn(libc::c_int) as libc::sighandler_t;
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+    unsafe {
+        libc::signal(libc::SIGINT, handler);
+        libc::signal(libc::SIGTERM, handler);
+    }
+}
+
+/// Runs (or continues, from `resume`) a ground-state calculation, logging every
+/// iteration to stderr and to the output file, with checkpoints every
+/// `[output] checkpoint_every` iterations, at the last iteration and on interruption.
+fn drive_ground_state(
+    problem: &Problem,
+    mut file: Option<RunFile>,
+    resume: Option<&Checkpoint>,
+    quiet: bool,
+    json: bool,
+) -> anyhow::Result<()> {
+    catch_interrupts();
     let spec = &problem.ground_state;
     let total = spec.settings.iterations;
-    let quiet = args.quiet;
+    let every = problem.checkpoint_every;
     let mut write_error = None;
-    let report = vmc::ground_state(
+    let result = vmc::ground_state(
         &problem.hamiltonian,
         &problem.space,
         spec,
         problem.seed,
-        |log| {
+        resume,
+        &mut |log, checkpoint| {
+            let interrupted = INTERRUPTED.load(Ordering::SeqCst);
             if let Some(file) = file.as_mut() {
                 output::append_vmc_log(file.root_mut().group_mut("vmc/log"), log, spec);
+                let due = every.is_some_and(|k| log.iteration % k == 0);
+                if due || interrupted || log.iteration == total {
+                    checkpoint().write(file.root_mut().group_mut("vmc/checkpoint"));
+                }
                 if let Err(e) = file.save() {
                     write_error = Some(e);
                     return ControlFlow::Break(());
@@ -433,25 +506,75 @@ fn run_ground_state(args: GroundStateArgs) -> anyhow::Result<()> {
                     log.iteration, e.mean, e.error, e.variance, e.tau, e.r_hat, log.acceptance, log.seconds
                 );
             }
-            ControlFlow::Continue(())
+            if interrupted {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
         },
-    )?;
+    );
     if let Some(e) = write_error {
         return Err(e.into());
     }
+    let report = match result {
+        Err(Error::Interrupted { iteration }) => {
+            match &file {
+                Some(f) => eprintln!(
+                    "checkpoint of iteration {iteration} saved in {p}; continue with `hamlet resume {p}`",
+                    p = f.path().display()
+                ),
+                None => eprintln!("nothing saved: no --output file"),
+            }
+            return Err(Error::Interrupted { iteration }.into());
+        }
+        other => other?,
+    };
     if let Some(mut file) = file {
-        output::write_vmc(file.root_mut().group_mut("vmc"), &problem, &report);
+        output::write_vmc(file.root_mut().group_mut("vmc"), problem, &report);
         file.finish()?;
     }
     for w in &report.warnings {
         eprintln!("warning: {w}");
     }
-    if args.system.json {
-        println!("{}", ground_state_json(&problem, &report));
+    if json {
+        println!("{}", ground_state_json(problem, &report));
     } else {
-        print_ground_state(&problem, &report);
+        print_ground_state(problem, &report);
     }
     Ok(())
+}
+
+/// Continues a ground-state run from the checkpoint in its output file.
+fn run_resume(args: ResumeArgs) -> anyhow::Result<()> {
+    let (tree, checkpoint) = RunFile::read_checkpointed(&args.file)?;
+    let origin = format!("{} (deck)", args.file.display());
+    let mut deck = Deck::from_str(&RunFile::deck_text(&tree), &origin)?;
+    deck.set(
+        "output.file",
+        &toml::Value::String(args.file.display().to_string()).to_string(),
+    )?;
+    if let Some(n) = args.iterations {
+        deck.set("vmc.iterations", &n.to_string())?;
+    }
+    let problem = deck.problem()?;
+    if checkpoint.iteration > problem.ground_state.settings.iterations {
+        anyhow::bail!(
+            "vmc.iterations: the checkpoint is at iteration {}, past the {} requested; \
+             pass --iterations N with N >= {}",
+            checkpoint.iteration,
+            problem.ground_state.settings.iterations,
+            checkpoint.iteration
+        );
+    }
+    let command_line = std::env::args().collect::<Vec<_>>().join(" ");
+    let file = RunFile::reopen(&args.file, tree, checkpoint.iteration, &command_line)?;
+    drive_ground_state(
+        &problem,
+        Some(file),
+        Some(&checkpoint),
+        args.quiet,
+        args.json,
+    )
 }
 
 fn ground_state_json(problem: &Problem, r: &GroundStateReport) -> serde_json::Value {

@@ -274,7 +274,8 @@ fn vmc_with_exact_sampler_converges_to_exact_diagonalization() {
         &space,
         &spec(SamplerKind::Exact, 2.0, false, 300),
         7,
-        |_| ControlFlow::Continue(()),
+        None,
+        &mut |_, _| ControlFlow::Continue(()),
     )
     .unwrap();
     let ed = exact::solve(&ham, &space, &ExactOptions::default())
@@ -443,7 +444,8 @@ fn same_seed_same_numbers_for_any_thread_count() {
                         &space,
                         &spec(SamplerKind::Local, 1.0, complex, iterations),
                         42,
-                        |_| ControlFlow::Continue(()),
+                        None,
+                        &mut |_, _| ControlFlow::Continue(()),
                     )
                     .unwrap()
                 })
@@ -506,9 +508,14 @@ fn accuracy_at_netket_settings() {
         ),
     ];
     for (name, ham, space, kind, complex, bound, seed) in cases {
-        let report = vmc::ground_state(&ham, &space, &spec(kind, 1.0, complex, 300), seed, |_| {
-            ControlFlow::Continue(())
-        })
+        let report = vmc::ground_state(
+            &ham,
+            &space,
+            &spec(kind, 1.0, complex, 300),
+            seed,
+            None,
+            &mut |_, _| ControlFlow::Continue(()),
+        )
         .unwrap();
         let reference = report.reference.as_ref().unwrap().energy;
         let e = report.energy;
@@ -611,15 +618,18 @@ fn adam_and_sgd_lower_the_energy_towards_the_exact_one() {
                 ..s.clone()
             },
             3,
-            |_| ControlFlow::Continue(()),
+            None,
+            &mut |_, _| ControlFlow::Continue(()),
         )
         .unwrap()
         .energy
         .mean;
-        let end = vmc::ground_state(&ham, &space, &s, 3, |_| ControlFlow::Continue(()))
-            .unwrap()
-            .energy
-            .mean;
+        let end = vmc::ground_state(&ham, &space, &s, 3, None, &mut |_, _| {
+            ControlFlow::Continue(())
+        })
+        .unwrap()
+        .energy
+        .mean;
         let (gap_start, gap_end) = (start - ed, end - ed);
         assert!(gap_end >= -1e-10, "{method:?}: below the exact energy");
         assert!(

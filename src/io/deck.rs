@@ -187,6 +187,16 @@ impl Deck {
             exact: options,
             ground_state,
             seed,
+            checkpoint_every: match output.checkpoint_every {
+                None => None,
+                Some(k) if k >= 1 => Some(k as usize),
+                Some(k) => {
+                    return Err(Error::invalid(
+                        "output.checkpoint_every",
+                        format!("{k} must be a positive number of iterations, e.g. 50"),
+                    ))
+                }
+            },
             output: output.file.map(std::path::PathBuf::from),
         })
     }
@@ -207,6 +217,8 @@ pub struct Problem {
     pub seed: u64,
     /// HDF5 file to write (`[output] file`), if any.
     pub output: Option<std::path::PathBuf>,
+    /// Iterations between VMC checkpoints (`[output] checkpoint_every`), if any.
+    pub checkpoint_every: Option<usize>,
 }
 
 fn section<T: for<'de> Deserialize<'de> + Default>(table: &Table, name: &str) -> Result<T> {
@@ -580,6 +592,8 @@ impl HamiltonianSection {
 struct OutputSection {
     /// Path of the HDF5 file.
     file: Option<String>,
+    /// Iterations between VMC checkpoints.
+    checkpoint_every: Option<i64>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

@@ -42,6 +42,16 @@ pub enum Data {
 }
 
 impl Data {
+    fn truncate(&mut self, n: usize) {
+        match self {
+            Data::Float(v) => v.truncate(n),
+            Data::Int(v) => v.truncate(n),
+            Data::UInt(v) => v.truncate(n),
+            Data::Byte(v) => v.truncate(n),
+            Data::Complex(v) => v.truncate(n),
+        }
+    }
+
     fn len(&self) -> usize {
         match self {
             Data::Float(v) => v.len(),
@@ -62,6 +72,16 @@ pub struct Dataset {
     pub shape: Vec<usize>,
     /// Attributes.
     pub attrs: BTreeMap<String, Attr>,
+}
+
+impl Dataset {
+    /// Keeps the first `n` entries of a one-dimensional dataset.
+    pub fn truncate(&mut self, n: usize) {
+        if self.shape.len() == 1 && self.shape[0] > n {
+            self.data.truncate(n);
+            self.shape[0] = n;
+        }
+    }
 }
 
 /// A group: attributes, datasets and subgroups, by name.

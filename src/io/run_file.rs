@@ -13,6 +13,7 @@
 
 use super::h5::{self, Attr, Data, Group};
 use crate::error::{Error, Result};
+use crate::vmc::Checkpoint;
 use std::path::{Path, PathBuf};
 
 /// Where a run came from, recorded in the root attributes.
@@ -64,6 +65,91 @@ impl RunFile {
         root.set_attr("seed", Attr::Text(provenance.seed.to_string()));
         root.set_attr("start_time", Attr::Text(utc_now()));
         root.set_attr("complete", Attr::Bool(false));
+        let file = Self {
+            path: path.to_path_buf(),
+            root,
+        };
+        file.save()?;
+        Ok(file)
+    }
+
+    /// Reads a run's file for `hamlet resume`: the tree and its VMC checkpoint.
+    /// Refuses files of another layout version and files without a checkpoint.
+    pub fn read_checkpointed(path: &Path) -> Result<(Group, Checkpoint)> {
+        if !path.exists() {
+            return Err(Error::invalid(
+                "resume",
+                format!("'{}' does not exist", path.display()),
+            ));
+        }
+        let tree = h5::read(path)?;
+        match tree.attrs.get("layout_version") {
+            Some(Attr::Int(v)) if *v == LAYOUT_VERSION => {}
+            other => {
+                let written_by = match tree.attrs.get("hamlet_version") {
+                    Some(Attr::Text(v)) => format!("hamlet {v}"),
+                    _ => "another program".into(),
+                };
+                return Err(Error::invalid(
+                    "resume",
+                    format!(
+                        "'{}' was written by {written_by} with file layout {}; this hamlet \
+                         ({}) resumes layout {LAYOUT_VERSION} only",
+                        path.display(),
+                        match other {
+                            Some(Attr::Int(v)) => v.to_string(),
+                            _ => "unknown".into(),
+                        },
+                        env!("CARGO_PKG_VERSION")
+                    ),
+                ));
+            }
+        }
+        let Some(group) = tree.group("vmc/checkpoint") else {
+            return Err(Error::invalid(
+                "resume",
+                format!(
+                    "'{}' has no VMC checkpoint (/vmc/checkpoint): only ground-state runs \
+                     with an output file can be resumed",
+                    path.display()
+                ),
+            ));
+        };
+        let checkpoint = Checkpoint::read(group, &path.display().to_string())?;
+        Ok((tree, checkpoint))
+    }
+
+    /// The resolved deck stored in a run's file.
+    pub fn deck_text(tree: &Group) -> String {
+        match tree.attrs.get("deck") {
+            Some(Attr::Text(t)) => t.clone(),
+            _ => String::new(),
+        }
+    }
+
+    /// Reopens a run's file to continue it from the checkpoint at `iteration`: the log
+    /// is cut back to that iteration (so the continued log has no gap and no
+    /// duplicate), the final results are dropped, `complete` is reset, and the command
+    /// line of the resumption is appended to `command_line`.
+    pub fn reopen(
+        path: &Path,
+        mut root: Group,
+        iteration: usize,
+        command_line: &str,
+    ) -> Result<Self> {
+        root.set_attr("complete", Attr::Bool(false));
+        if let Some(Attr::Text(previous)) = root.attrs.get("command_line").cloned() {
+            root.set_attr(
+                "command_line",
+                Attr::Text(format!("{previous}\n{command_line}")),
+            );
+        }
+        let vmc = root.group_mut("vmc");
+        vmc.attrs.clear();
+        vmc.datasets.remove("parameters");
+        for dataset in vmc.group_mut("log").datasets.values_mut() {
+            dataset.truncate(iteration);
+        }
         let file = Self {
             path: path.to_path_buf(),
             root,

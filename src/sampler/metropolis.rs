@@ -140,6 +140,25 @@ impl Metropolis {
         &self.chains
     }
 
+    /// Replaces the chains by saved ones (same number, same lattice size).
+    pub fn restore_chains(&mut self, chains: Vec<Chain>) -> Result<()> {
+        if chains.len() != self.chains.len() || chains.iter().any(|c| c.sigma.len() != self.n_sites)
+        {
+            return Err(Error::invalid(
+                "checkpoint",
+                format!(
+                    "holds {} chains of {} sites, but the deck asks for {} chains of {} sites",
+                    chains.len(),
+                    chains.first().map_or(0, |c| c.sigma.len()),
+                    self.chains.len(),
+                    self.n_sites
+                ),
+            ));
+        }
+        self.chains = chains;
+        Ok(())
+    }
+
     /// Proposals per recorded sample.
     pub fn sweep_len(&self) -> usize {
         if self.settings.sweep == 0 {

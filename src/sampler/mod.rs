@@ -91,6 +91,22 @@ impl Sampler {
         }
     }
 
+    /// The Markov chains (none for exact enumeration, which has no state).
+    pub fn chains(&self) -> &[Chain] {
+        match self {
+            Sampler::Metropolis(m) => m.chains(),
+            Sampler::Exact(_) => &[],
+        }
+    }
+
+    /// Restores saved chains (nothing to restore for exact enumeration).
+    pub fn restore_chains(&mut self, chains: Vec<Chain>) -> Result<()> {
+        match self {
+            Sampler::Metropolis(m) => m.restore_chains(chains),
+            Sampler::Exact(_) => Ok(()),
+        }
+    }
+
     /// Number of chains.
     pub fn n_chains(&self) -> usize {
         match self {

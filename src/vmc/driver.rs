@@ -138,6 +138,18 @@ impl<A: Ansatz> Vmc<A> {
         &self.optimizer
     }
 
+    pub(super) fn restore_optimizer(&mut self, moment1: Vec<A::T>, moment2: Vec<f64>, steps: u64) {
+        self.optimizer.restore_state(moment1, moment2, steps);
+    }
+
+    pub(super) fn restore_sampler(&mut self, chains: Vec<crate::sampler::Chain>) -> Result<()> {
+        self.sampler.restore_chains(chains)
+    }
+
+    pub(super) fn set_iteration(&mut self, iteration: usize) {
+        self.iteration = iteration;
+    }
+
     /// One iteration: sample, estimate, update.
     pub fn step(&mut self) -> Result<IterationLog> {
         let started = Instant::now();
@@ -183,14 +195,15 @@ impl<A: Ansatz> Vmc<A> {
         })
     }
 
-    /// Iterates until the settings or the observer stop it.
+    /// Iterates until the settings or the observer stop it; the observer sees each
+    /// iteration's log and the state after it (for checkpoints).
     pub fn run(
         &mut self,
-        mut observer: impl FnMut(&IterationLog) -> ControlFlow<()>,
+        mut observer: impl FnMut(&IterationLog, &Self) -> ControlFlow<()>,
     ) -> Result<Stop> {
         while self.iteration < self.settings.iterations {
             let log = self.step()?;
-            if observer(&log).is_break() {
+            if observer(&log, self).is_break() {
                 return Ok(Stop::Observer);
             }
             if let Some(target) = self.settings.target_variance {

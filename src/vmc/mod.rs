@@ -1,5 +1,6 @@
 //! Variational Monte Carlo: local estimators, statistics, optimizers and the driver.
 
+mod checkpoint;
 mod driver;
 mod jacobian;
 mod linalg;
@@ -9,6 +10,7 @@ mod setup;
 mod sr;
 mod stats;
 
+pub use checkpoint::{ChainState, Checkpoint};
 pub use driver::{IterationLog, Stop, Vmc, VmcSettings};
 pub use jacobian::Jacobian;
 pub use linalg::{cholesky_lower, lower_gram};

@@ -249,6 +249,13 @@ impl<T: Scalar> Optimizer<T> {
     pub fn state(&self) -> (&[T], &[f64], u64) {
         (&self.moment1, &self.moment2, self.steps)
     }
+
+    /// Restores the state saved by [`Self::state`].
+    pub fn restore_state(&mut self, moment1: Vec<T>, moment2: Vec<f64>, steps: u64) {
+        self.moment1 = moment1;
+        self.moment2 = moment2;
+        self.steps = steps;
+    }
 }
 
 /// The SR data of a batch: `residuals` receives `√w_s (E_s − Ē)·scale`.

@@ -2,11 +2,12 @@
 //! and optimizer, runs the loop, measures the final energy, and compares it with an
 //! exact reference when one is cheap.
 
+use super::checkpoint::Checkpoint;
 use super::driver::{IterationLog, Stop, Vmc, VmcSettings};
 use super::optimizer::{Method, Optimizer};
 use super::stats::Stats;
 use crate::ansatz::{Ansatz, Jastrow, Rbm};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::exact::{self, ExactOptions, Reference};
 use crate::hilbert::SpinHilbert;
 use crate::operator::Hamiltonian;
@@ -145,14 +146,20 @@ pub fn reference_energy(
     }))
 }
 
-/// Runs variational Monte Carlo for `ham` in `space` with the given settings;
-/// `observer` sees every iteration and may stop the loop.
+/// What the observer of a run sees after each iteration: the log, and a way to take a
+/// checkpoint of the state after it.
+pub type Observer<'a> = dyn FnMut(&IterationLog, &dyn Fn() -> Checkpoint) -> ControlFlow<()> + 'a;
+
+/// Runs variational Monte Carlo for `ham` in `space` with the given settings, from
+/// the start or from `resume`; `observer` sees every iteration and may stop the loop,
+/// which ends the run with [`Error::Interrupted`] (no final estimate).
 pub fn ground_state(
     ham: &Hamiltonian,
     space: &SpinHilbert,
     spec: &GroundStateSpec,
     seed: u64,
-    observer: impl FnMut(&IterationLog) -> ControlFlow<()>,
+    resume: Option<&Checkpoint>,
+    observer: &mut Observer<'_>,
 ) -> Result<GroundStateReport> {
     let n = ham.n_sites();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ PARAMETER_STREAM);
@@ -160,19 +167,19 @@ pub fn ground_state(
     match (a.kind, a.complex) {
         (AnsatzKind::Rbm, false) => {
             let ansatz = Rbm::<f64>::new(n, a.alpha, a.init_std, &mut rng)?;
-            run(ansatz, ham, space, spec, seed, observer)
+            run(ansatz, ham, space, spec, seed, resume, observer)
         }
         (AnsatzKind::Rbm, true) => {
             let ansatz = Rbm::<Complex64>::new(n, a.alpha, a.init_std, &mut rng)?;
-            run(ansatz, ham, space, spec, seed, observer)
+            run(ansatz, ham, space, spec, seed, resume, observer)
         }
         (AnsatzKind::Jastrow, false) => {
             let ansatz = Jastrow::<f64>::new(n, a.init_std, &mut rng)?;
-            run(ansatz, ham, space, spec, seed, observer)
+            run(ansatz, ham, space, spec, seed, resume, observer)
         }
         (AnsatzKind::Jastrow, true) => {
             let ansatz = Jastrow::<Complex64>::new(n, a.init_std, &mut rng)?;
-            run(ansatz, ham, space, spec, seed, observer)
+            run(ansatz, ham, space, spec, seed, resume, observer)
         }
     }
 }
@@ -202,7 +209,8 @@ fn run<A: Ansatz>(
     space: &SpinHilbert,
     spec: &GroundStateSpec,
     seed: u64,
-    mut observer: impl FnMut(&IterationLog) -> ControlFlow<()>,
+    resume: Option<&Checkpoint>,
+    observer: &mut Observer<'_>,
 ) -> Result<GroundStateReport> {
     let started = Instant::now();
     let sampler = build_sampler(ham, space, &spec.sampler, seed)?;
@@ -215,11 +223,19 @@ fn run<A: Ansatz>(
         optimizer,
         spec.settings.clone(),
     )?;
+    if let Some(checkpoint) = resume {
+        vmc.restore(checkpoint)?;
+    }
     let mut times = Vec::new();
-    let stop = vmc.run(|log| {
+    let stop = vmc.run(|log, state| {
         times.push(log.seconds);
-        observer(log)
+        observer(log, &|| state.checkpoint())
     })?;
+    if stop == Stop::Observer {
+        return Err(Error::Interrupted {
+            iteration: vmc.iteration(),
+        });
+    }
     let (stats, acceptance) = vmc.estimate(&[])?;
     let reference = reference_energy(ham, space, seed)?;
     times.sort_by(f64::total_cmp);
