@@ -62,6 +62,20 @@ enum Command {
     ///
     ///   hamlet resume run.h5 --iterations 600
     Resume(ResumeArgs),
+
+    /// Validates a deck (and any flags or --set overrides) without running anything.
+    ///
+    /// Prints what the deck describes, or the first problem with the key to fix, and
+    /// exits with status 0 or 2. Example:
+    ///
+    ///   hamlet check models/heisenberg_square4x4.toml --set sampler.samples=1000
+    Check(CheckArgs),
+}
+
+#[derive(Args, Debug)]
+struct CheckArgs {
+    #[command(flatten)]
+    system: SystemArgs,
 }
 
 #[derive(Args, Debug)]
@@ -216,6 +230,7 @@ fn main() -> ExitCode {
         Command::Exact(args) => run_exact(args),
         Command::GroundState(args) => run_ground_state(args),
         Command::Resume(args) => run_resume(args),
+        Command::Check(args) => run_check(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -540,6 +555,77 @@ fn drive_ground_state(
         println!("{}", ground_state_json(problem, &report));
     } else {
         print_ground_state(problem, &report);
+    }
+    Ok(())
+}
+
+/// Validates the deck and prints what it describes.
+fn run_check(args: CheckArgs) -> anyhow::Result<()> {
+    let deck = load_deck(&args.system, &[])?;
+    let problem = deck.problem()?;
+    let ham = &problem.hamiltonian;
+    let gs = &problem.ground_state;
+    let n = ham.n_sites();
+    let n_params = match gs.ansatz.kind {
+        vmc::AnsatzKind::Rbm => {
+            let m = ((gs.ansatz.alpha * n as f64).round() as usize).max(1);
+            n + m + n * m
+        }
+        vmc::AnsatzKind::Jastrow => n * (n - 1) / 2,
+    };
+    let summary = json!({
+        "deck": deck.origin,
+        "valid": true,
+        "model": ham.model().name(),
+        "lattice": lattice_json(&problem),
+        "sites": n,
+        "sector": problem.space.sector_label(),
+        "dimension": problem.space.dimension(),
+        "marshall_sign": ham.sign_rule(),
+        "seed": problem.seed,
+        "ansatz": format!("{:?}", gs.ansatz.kind).to_lowercase(),
+        "alpha": gs.ansatz.alpha,
+        "complex": gs.ansatz.complex,
+        "n_parameters": n_params,
+        "sampler": format!("{:?}", gs.sampler.kind).to_lowercase(),
+        "samples": gs.settings.samples,
+        "optimizer": gs.method.name(),
+        "learning_rate": gs.learning_rate,
+        "iterations": gs.settings.iterations,
+        "output": problem.output.as_ref().map(|p| p.display().to_string()),
+        "checkpoint_every": problem.checkpoint_every,
+    });
+    if args.system.json {
+        println!("{summary}");
+    } else {
+        println!("{}: valid", deck.origin);
+        println!(
+            "  {} on {} sites, sector {} ({:.0} states), seed {}",
+            ham.model().name(),
+            n,
+            problem.space.sector_label(),
+            problem.space.dimension(),
+            problem.seed
+        );
+        println!(
+            "  ground-state: {} ({} parameters{}), {} sampler, {} samples, {} (η = {}), {} iterations",
+            summary["ansatz"].as_str().unwrap_or(""),
+            n_params,
+            if gs.ansatz.complex { ", complex" } else { "" },
+            summary["sampler"].as_str().unwrap_or(""),
+            gs.settings.samples,
+            gs.method.name(),
+            gs.learning_rate,
+            gs.settings.iterations
+        );
+        if let Some(path) = &problem.output {
+            let exists = if path.exists() {
+                " (exists: needs --force)"
+            } else {
+                ""
+            };
+            println!("  output: {}{exists}", path.display());
+        }
     }
     Ok(())
 }

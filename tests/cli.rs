@@ -310,3 +310,28 @@ fn output_files_are_never_clobbered_or_left_half_written() {
         .datasets
         .contains_key("energies"));
 }
+
+#[test]
+fn check_validates_every_shipped_deck_and_names_bad_keys() {
+    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/models")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let report = json(&["check", path.to_str().unwrap(), "--json"]);
+            assert_eq!(report["valid"], true, "{}", path.display());
+            assert!(report["n_parameters"].as_u64().unwrap() > 0);
+        }
+    }
+    let err = failure(&[
+        "check",
+        "models/tfim_chain20.toml",
+        "--set",
+        "optimizer.diag_shift=-1",
+    ]);
+    assert!(err.contains("optimizer.diag_shift"), "{err}");
+    let bad = scratch(
+        "bad_check.toml",
+        "[system]\nsize = 8\n[hamiltonian]\nmodel = \"tfim\"\n[sampler]\nchain = 4\n",
+    );
+    let err = failure(&["check", bad.to_str().unwrap()]);
+    assert!(err.contains("chain"), "{err}");
+}
