@@ -23,6 +23,7 @@ pub mod hilbert;
 pub mod io;
 pub mod lattice;
 pub mod operator;
+pub mod progress;
 pub mod sampler;
 pub mod scalar;
 pub mod vmc;

@@ -6,6 +6,7 @@ use hamlet::exact::{self, Method, Spectrum};
 use hamlet::io::run_file::{Provenance, RunFile};
 use hamlet::io::{output, Deck, Problem};
 use hamlet::lattice::Geometry;
+use hamlet::progress::Progress;
 use hamlet::vmc::{self, Checkpoint, GroundStateReport};
 use hamlet::Error;
 use serde_json::json;
@@ -13,6 +14,7 @@ use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 /// hamlet learns Hamiltonians and solves with them.
 ///
@@ -172,6 +174,10 @@ struct ExactArgs {
     /// Eigensolver: auto, lanczos or dense.
     #[arg(long)]
     method: Option<String>,
+
+    /// No progress on stderr.
+    #[arg(long)]
+    quiet: bool,
 }
 
 #[derive(Args, Debug)]
@@ -339,7 +345,29 @@ fn run_exact(args: ExactArgs) -> anyhow::Result<()> {
     let deck = load_deck(&args.system, &extra)?;
     let problem = deck.problem()?;
     let file = open_output(&deck, &problem, args.system.force)?;
-    let spectrum = exact::solve(&problem.hamiltonian, &problem.space, &problem.exact)?;
+    let progress = Progress::new(None, args.quiet, Duration::from_secs(1));
+    let spectrum = exact::solve_observed(
+        &problem.hamiltonian,
+        &problem.space,
+        &problem.exact,
+        &mut |p| {
+            progress.report(
+                p.matvecs as u64,
+                format!(
+                    "matvecs  E0 ≈ {:.10}  residual/tolerance {:.1e}",
+                    p.lowest, p.residual_ratio
+                ),
+                || {
+                    format!(
+                        "lanczos {:>6} matvecs  E0 ≈ {:.12}  residual/tolerance {:.1e}",
+                        p.matvecs, p.lowest, p.residual_ratio
+                    )
+                },
+            )
+        },
+    );
+    progress.finish();
+    let spectrum = spectrum?;
     if let Some(mut file) = file {
         output::write_exact(file.root_mut().group_mut("exact"), &problem, &spectrum);
         file.finish()?;
@@ -494,6 +522,7 @@ fn drive_ground_state(
     let spec = &problem.ground_state;
     let total = spec.settings.iterations;
     let every = problem.checkpoint_every;
+    let progress = Progress::new(Some(total as u64), quiet, Duration::ZERO);
     let mut write_error = None;
     let result = vmc::ground_state(
         &problem.hamiltonian,
@@ -514,13 +543,20 @@ fn drive_ground_state(
                     return ControlFlow::Break(());
                 }
             }
-            if !quiet {
-                let e = &log.energy;
-                eprintln!(
-                    "iter {:>5}/{total}  E = {:.8} ± {:.1e}  var {:.3e}  tau {:.1}  R̂ {:.3}  acc {:.2}  {:.3} s",
-                    log.iteration, e.mean, e.error, e.variance, e.tau, e.r_hat, log.acceptance, log.seconds
-                );
-            }
+            let e = &log.energy;
+            progress.report(
+                log.iteration as u64,
+                format!(
+                    "E = {:.6} ± {:.1e}  var {:.2e}  acc {:.2}",
+                    e.mean, e.error, e.variance, log.acceptance
+                ),
+                || {
+                    format!(
+                        "iter {:>5}/{total}  E = {:.8} ± {:.1e}  var {:.3e}  tau {:.1}  R̂ {:.3}  acc {:.2}  {:.3} s",
+                        log.iteration, e.mean, e.error, e.variance, e.tau, e.r_hat, log.acceptance, log.seconds
+                    )
+                },
+            );
             if interrupted {
                 ControlFlow::Break(())
             } else {
@@ -528,6 +564,7 @@ fn drive_ground_state(
             }
         },
     );
+    progress.finish();
     if let Some(e) = write_error {
         return Err(e.into());
     }

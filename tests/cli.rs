@@ -335,3 +335,42 @@ fn check_validates_every_shipped_deck_and_names_bad_keys() {
     let err = failure(&["check", bad.to_str().unwrap()]);
     assert!(err.contains("chain"), "{err}");
 }
+
+#[test]
+fn progress_is_plain_lines_off_a_terminal_and_silent_when_quiet() {
+    let args = [
+        "ground-state",
+        "--model",
+        "tfim",
+        "--size",
+        "8",
+        "--iterations",
+        "7",
+    ];
+    let out = hamlet(&args, None);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("iter")).count(),
+        7,
+        "{err}"
+    );
+    let mut quiet = args.to_vec();
+    quiet.push("--quiet");
+    let out = hamlet(&quiet, None);
+    assert!(out.status.success() && out.stderr.is_empty());
+    let out = hamlet(
+        &[
+            "exact",
+            "--model",
+            "heisenberg",
+            "--size",
+            "14",
+            "--method",
+            "lanczos",
+            "--quiet",
+        ],
+        None,
+    );
+    assert!(out.status.success() && out.stderr.is_empty());
+}

@@ -122,10 +122,31 @@ pub struct LanczosResult<T> {
     pub restarts: usize,
 }
 
+/// State of a Lanczos run after a restart cycle, for progress reports.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LanczosProgress {
+    /// Operator applications so far.
+    pub matvecs: usize,
+    /// Lowest Ritz value.
+    pub lowest: f64,
+    /// Largest relative residual of the wanted pairs, divided by the tolerance
+    /// (converged at ≤ 1).
+    pub residual_ratio: f64,
+}
+
 /// The `k` lowest eigenpairs of `op` by thick-restart Lanczos.
 pub fn lanczos<T: Scalar, A: HermitianOperator<T>>(
     op: &A,
     opts: &LanczosOptions,
+) -> Result<LanczosResult<T>> {
+    lanczos_observed(op, opts, &mut |_| {})
+}
+
+/// [`lanczos`], calling `observer` after every restart cycle.
+pub fn lanczos_observed<T: Scalar, A: HermitianOperator<T>>(
+    op: &A,
+    opts: &LanczosOptions,
+    observer: &mut dyn FnMut(LanczosProgress),
 ) -> Result<LanczosResult<T>> {
     opts.check()?;
     let dim = op.dim();
@@ -186,6 +207,13 @@ pub fn lanczos<T: Scalar, A: HermitianOperator<T>>(
             .collect();
         let converged =
             (0..k.min(size)).all(|i| residuals[i] <= opts.tolerance * theta[i].abs().max(1.0));
+        observer(LanczosProgress {
+            matvecs,
+            lowest: theta[0],
+            residual_ratio: (0..k.min(size))
+                .map(|i| residuals[i] / (opts.tolerance * theta[i].abs().max(1.0)))
+                .fold(0.0, f64::max),
+        });
         if converged || matvecs >= opts.max_matvecs || size == dim {
             if !converged && size < dim {
                 return Err(Error::Numerical(format!(

@@ -16,7 +16,9 @@ pub use closed_form::{
     Reference,
 };
 pub use dense::{dense_matrix, full_diagonalization, MAX_DENSE_DIM};
-pub use lanczos::{lanczos, HermitianOperator, LanczosOptions, LanczosResult};
+pub use lanczos::{
+    lanczos, lanczos_observed, HermitianOperator, LanczosOptions, LanczosProgress, LanczosResult,
+};
 pub use sector::{expectation, SectorOperator};
 
 use crate::error::{Error, Result};
@@ -127,6 +129,16 @@ const MAX_BASIS: usize = 1 << 32;
 
 /// The lowest `opts.lanczos.n_eigen` energies of `ham` in `space`.
 pub fn solve(ham: &Hamiltonian, space: &SpinHilbert, opts: &ExactOptions) -> Result<Spectrum> {
+    solve_observed(ham, space, opts, &mut |_| {})
+}
+
+/// [`solve`], reporting Lanczos progress to `observer` after every restart cycle.
+pub fn solve_observed(
+    ham: &Hamiltonian,
+    space: &SpinHilbert,
+    opts: &ExactOptions,
+    observer: &mut dyn FnMut(LanczosProgress),
+) -> Result<Spectrum> {
     opts.lanczos.check()?;
     if space.n_sites() != ham.n_sites() {
         return Err(Error::invalid(
@@ -148,10 +160,10 @@ pub fn solve(ham: &Hamiltonian, space: &SpinHilbert, opts: &ExactOptions) -> Res
     let fixed = space.n_up().is_some();
     let k = opts.lanczos.n_eigen.min(dim);
     let (energies, residuals, matvecs, amplitudes) = if real {
-        run::<f64>(op, &basis, fixed, method, opts, k)
+        run::<f64>(op, &basis, fixed, method, opts, k, observer)
             .map(|(e, r, n, v)| (e, r, n, v.map(Amplitudes::Real)))?
     } else {
-        run::<Complex64>(op, &basis, fixed, method, opts, k)
+        run::<Complex64>(op, &basis, fixed, method, opts, k, observer)
             .map(|(e, r, n, v)| (e, r, n, v.map(Amplitudes::Complex)))?
     };
     if energies.iter().any(|e| !e.is_finite()) {
@@ -179,6 +191,7 @@ fn run<T: Scalar>(
     method: Method,
     opts: &ExactOptions,
     k: usize,
+    observer: &mut dyn FnMut(LanczosProgress),
 ) -> Result<Levels<T>>
 where
     for<'a> SectorOperator<'a>: HermitianOperator<T>,
@@ -195,7 +208,7 @@ where
             let mut lopts = opts.lanczos.clone();
             lopts.n_eigen = k;
             lopts.eigenvectors = opts.ground_state;
-            let res = lanczos::<T, _>(&sector, &lopts)?;
+            let res = lanczos_observed::<T, _>(&sector, &lopts, observer)?;
             let ground = res.eigenvectors.into_iter().next();
             Ok((res.eigenvalues, res.residuals, res.matvecs, ground))
         }
