@@ -373,6 +373,28 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_write_leaves_the_previous_file_intact() {
+        let dir = std::env::temp_dir().join(format!("hamlet-h5-atomic-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("run.h5");
+        let tree = sample_tree();
+        write_atomic(&path, &tree, false).unwrap();
+        let before = std::fs::read(&path).unwrap();
+        // Block the temporary file: the new version cannot be written.
+        std::fs::create_dir_all(temporary_path(&path)).unwrap();
+        let mut changed = tree.clone();
+        changed.set_attr("complete", Attr::Bool(false));
+        assert!(write_atomic(&path, &changed, false).is_err());
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            before,
+            "destination untouched"
+        );
+        assert_eq!(read(&path).unwrap(), tree);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn unwritable_destinations_are_errors_and_leave_nothing() {
         let path = Path::new("/nonexistent-dir/run.h5");
         let err = write_atomic(path, &sample_tree(), false).unwrap_err();
