@@ -26,6 +26,7 @@ pub mod operator;
 pub mod progress;
 pub mod sampler;
 pub mod scalar;
+pub mod schrodinger;
 pub mod vmc;
 
 pub use error::{Error, Result};

@@ -80,7 +80,10 @@ impl Metropolis {
     ) -> Result<Self> {
         let n = space.n_sites();
         if settings.n_chains == 0 {
-            return Err(Error::invalid("sampler.chains", "must be at least 1"));
+            return Err(Error::invalid(
+                "sampler.chains",
+                "0 must be at least 1 (chains run in parallel; e.g. 16)",
+            ));
         }
         let rule = if exchange {
             if space.n_up().is_none() {

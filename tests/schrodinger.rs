@@ -1,0 +1,172 @@
+//! The plane-wave network against independent checks: the Schrödinger residual (by
+//! construction), finite differences for every derivative, norm conservation, and the
+//! closed-form Gaussian packet checked against the equation itself.
+
+use hamlet::schrodinger::{gaussian_packet, GaussianPacket, PlaneWaveNet, Units};
+use num_complex::Complex64;
+use rand::{RngExt, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+fn random_net(dim: usize, n: usize, units: Units, seed: u64) -> PlaneWaveNet {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let k: Vec<f64> = (0..n * dim).map(|_| rng.random_range(-5.0..5.0)).collect();
+    let c: Vec<Complex64> = (0..n)
+        .map(|_| Complex64::new(rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0)))
+        .collect();
+    PlaneWaveNet::new(dim, k, c, units).unwrap()
+}
+
+#[test]
+fn every_parameter_setting_solves_the_free_equation() {
+    let units = Units {
+        hbar: 0.7,
+        mass: 1.9,
+    };
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+    for dim in 1..=3 {
+        for seed in 0..5 {
+            let net = random_net(dim, 40, units, 10 * dim as u64 + seed);
+            // Size of the terms that cancel: Σ|cₙ| ħωₙ.
+            let scale: f64 = net
+                .coefficients()
+                .iter()
+                .zip(net.wave_vectors().chunks_exact(dim))
+                .map(|(c, k)| c.norm() * units.hbar * units.omega(k))
+                .sum();
+            for _ in 0..50 {
+                let x: Vec<f64> = (0..dim).map(|_| rng.random_range(-10.0..10.0)).collect();
+                let t = rng.random_range(0.0..50.0);
+                let r = net.residual(&x, t).norm();
+                assert!(
+                    r <= 1e-13 * scale,
+                    "dim {dim}: residual {r:e} (scale {scale:e})"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn derivatives_match_finite_differences() {
+    let units = Units::default();
+    for dim in 1..=3 {
+        let net = random_net(dim, 12, units, dim as u64);
+        let x: Vec<f64> = (0..dim).map(|d| 0.3 + 0.7 * d as f64).collect();
+        let t = 1.3;
+        let e = net.evaluate(&x, t);
+        let h = 1e-4;
+        let dt = (net.psi(&x, t + h) - net.psi(&x, t - h)) / (2.0 * h);
+        assert!((dt - e.dpsi_dt).norm() <= 1e-6 * e.dpsi_dt.norm().max(1.0));
+        let mut laplacian = Complex64::default();
+        for d in 0..dim {
+            let (mut plus, mut minus) = (x.clone(), x.clone());
+            plus[d] += h;
+            minus[d] -= h;
+            let (fp, fm, f0) = (net.psi(&plus, t), net.psi(&minus, t), net.psi(&x, t));
+            let g = (fp - fm) / (2.0 * h);
+            assert!((g - e.gradient[d]).norm() <= 1e-6 * e.gradient[d].norm().max(1.0));
+            laplacian += (fp - 2.0 * f0 + fm) / (h * h);
+        }
+        assert!((laplacian - e.laplacian).norm() <= 1e-5 * e.laplacian.norm().max(1.0));
+        assert_eq!(e.psi, net.psi(&x, t));
+    }
+}
+
+#[test]
+fn norm_is_conserved_on_a_periodic_box() {
+    // Wave vectors on the lattice 2πn/L: the box integral of |ψ|² is L Σ|cₙ|² at every
+    // time. Computed by the trapezoid rule, exact for these trigonometric polynomials.
+    let length = 20.0;
+    let ks: Vec<f64> = (-15..=15)
+        .map(|n| 2.0 * std::f64::consts::PI * n as f64 / length)
+        .collect();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(8);
+    let c: Vec<Complex64> = ks
+        .iter()
+        .map(|_| Complex64::new(rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0)))
+        .collect();
+    let net = PlaneWaveNet::new(1, ks, c, Units::default()).unwrap();
+    let points = 128;
+    let grid: Vec<f64> = (0..points)
+        .map(|j| length * j as f64 / points as f64)
+        .collect();
+    let norm = |t: f64| -> f64 {
+        net.psi_at(&grid, t)
+            .iter()
+            .map(|z| z.norm_sqr())
+            .sum::<f64>()
+            * length
+            / points as f64
+    };
+    let expected = length * net.coefficients().iter().map(|z| z.norm_sqr()).sum::<f64>();
+    for t in [0.0, 1.0, 10.0, 100.0] {
+        let n = norm(t);
+        assert!(
+            (n - expected).abs() <= 1e-12 * expected,
+            "t = {t}: {n} vs {expected}"
+        );
+    }
+}
+
+#[test]
+fn the_closed_form_packet_solves_the_equation_and_moves_as_it_should() {
+    let units = Units {
+        hbar: 1.0,
+        mass: 1.0,
+    };
+    let packet = GaussianPacket {
+        x0: vec![0.5],
+        p0: vec![2.0],
+        sigma: vec![1.0],
+    };
+    packet.check().unwrap();
+    let psi = |x: f64, t: f64| gaussian_packet(&packet, units, &[x], t);
+    // Finite-difference residual of iψ_t + ψ_xx/2.
+    let h = 1e-3;
+    for (x, t) in [(0.0, 0.0), (1.0, 0.7), (3.0, 1.5), (-2.0, 4.0)] {
+        let dt = (psi(x, t + h) - psi(x, t - h)) / (2.0 * h);
+        let dxx = (psi(x + h, t) - 2.0 * psi(x, t) + psi(x - h, t)) / (h * h);
+        let r = Complex64::i() * dt + dxx * 0.5;
+        assert!(r.norm() < 1e-5, "residual {r} at ({x}, {t})");
+    }
+    // Normalized, centred at x0 + (p0/m)t, at t = 0 and t = 3 (trapezoid rule).
+    for t in [0.0, 3.0] {
+        let (a, b, n) = (-30.0, 40.0, 14_000);
+        let dx = (b - a) / n as f64;
+        let (mut norm, mut mean) = (0.0, 0.0);
+        for j in 0..=n {
+            let x = a + j as f64 * dx;
+            let rho = psi(x, t).norm_sqr() * dx;
+            norm += rho;
+            mean += rho * x;
+        }
+        assert!((norm - 1.0).abs() < 1e-10, "norm {norm}");
+        assert!((mean / norm - (0.5 + 2.0 * t)).abs() < 1e-9, "mean {mean}");
+    }
+}
+
+#[test]
+fn bad_networks_and_packets_are_refused() {
+    let err = PlaneWaveNet::new(1, vec![], vec![], Units::default()).unwrap_err();
+    assert!(err.to_string().contains("empty"), "{err}");
+    let err = PlaneWaveNet::new(
+        4,
+        vec![0.0; 4],
+        vec![Complex64::new(1.0, 0.0)],
+        Units::default(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("dim"), "{err}");
+    let bad = Units {
+        hbar: 1.0,
+        mass: 0.0,
+    };
+    assert!(PlaneWaveNet::new(1, vec![1.0], vec![Complex64::new(1.0, 0.0)], bad).is_err());
+    let packet = GaussianPacket {
+        x0: vec![0.0],
+        p0: vec![1.0],
+        sigma: vec![-1.0],
+    };
+    let err = packet.check().unwrap_err();
+    assert!(err.to_string().contains("initial.sigma"), "{err}");
+}
