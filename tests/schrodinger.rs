@@ -170,3 +170,50 @@ fn bad_networks_and_packets_are_refused() {
     let err = packet.check().unwrap_err();
     assert!(err.to_string().contains("initial.sigma"), "{err}");
 }
+
+/// Relative L2 distance between the network and the closed form at time `t`, on a
+/// uniform grid three times finer than the lattice over the whole box.
+fn relative_error(
+    fit: &hamlet::schrodinger::Fit,
+    lattice: &hamlet::schrodinger::Lattice1d,
+    packet: &GaussianPacket,
+    t: f64,
+) -> f64 {
+    let n = 3 * lattice.len();
+    let grid: Vec<f64> = (0..n)
+        .map(|j| lattice.start + lattice.length * (j as f64 + 0.25) / n as f64)
+        .collect();
+    let net = fit.net.psi_at(&grid, t);
+    let (mut diff, mut norm) = (0.0, 0.0);
+    for (&x, z) in grid.iter().zip(&net) {
+        let exact = gaussian_packet(packet, fit.net.units(), &[x], t);
+        diff += (z - exact).norm_sqr();
+        norm += exact.norm_sqr();
+    }
+    (diff / norm).sqrt()
+}
+
+#[test]
+fn free_packet_in_one_dimension_matches_the_closed_form() {
+    // The case: x0 = 0, p0 = 2, σ = 1, ħ = m = 1, up to t = 100.
+    let units = Units::default();
+    let packet = GaussianPacket {
+        x0: vec![0.0],
+        p0: vec![2.0],
+        sigma: vec![1.0],
+    };
+    let lattice = hamlet::schrodinger::Lattice1d::for_packet(&packet, units, 100.0).unwrap();
+    let fit = hamlet::schrodinger::fit_lattice(&lattice, units, |x| {
+        gaussian_packet(&packet, units, &[x], 0.0)
+    })
+    .unwrap();
+    assert!(fit.residual < 1e-12, "fit residual {}", fit.residual);
+    for t in [0.0, 1.0, 10.0, 100.0] {
+        let err = relative_error(&fit, &lattice, &packet, t);
+        eprintln!(
+            "t = {t}: relative L2 error {err:.2e} ({} plane waves)",
+            lattice.len()
+        );
+        assert!(err <= 1e-10, "t = {t}: relative L2 error {err:e}");
+    }
+}

@@ -1,13 +1,15 @@
 //! Time-dependent Schrödinger dynamics with networks that satisfy the equation by
 //! construction: every unit of a [`PlaneWaveNet`] is a free-particle solution, so
-//! training only has to fit the initial state. References: the closed-form free
-//! Gaussian packet ([`gaussian_packet`]).
+//! training only has to fit the initial state ([`fit_lattice`]). References: the
+//! closed-form free Gaussian packet ([`gaussian_packet`]).
 //!
 //! Units: `ħ` and the mass `m` are parameters (default 1); lengths, times and wave
 //! vectors are in the matching units (`k` in inverse length, `ω = ħ|k|²/2m`).
 
+mod fit;
 mod packet;
 mod plane_wave;
 
+pub use fit::{fit_lattice, Fit, Lattice1d};
 pub use packet::{gaussian_packet, GaussianPacket};
 pub use plane_wave::{Evaluation, PlaneWaveNet, Units};
