@@ -169,6 +169,20 @@ fn bad_networks_and_packets_are_refused() {
     };
     let err = packet.check().unwrap_err();
     assert!(err.to_string().contains("initial.sigma"), "{err}");
+    use hamlet::schrodinger::EigenbasisNet;
+    let one = |_: f64| Complex64::new(1.0, 0.0);
+    let units = Units::default();
+    let refused = |r: hamlet::Result<EigenbasisNet>| match r {
+        Ok(_) => panic!("accepted"),
+        Err(e) => e.to_string(),
+    };
+    let err = refused(EigenbasisNet::new(1.0, -1.0, 50, units, |_| 0.0, one));
+    assert!(err.contains("domain"), "{err}");
+    let err = refused(EigenbasisNet::new(-1.0, 1.0, 3, units, |_| 0.0, one));
+    assert!(err.contains("basis.points"), "{err}");
+    let singular = |x: f64| if x > 0.5 { f64::NAN } else { 0.0 };
+    let err = refused(EigenbasisNet::new(-1.0, 1.0, 50, units, singular, one));
+    assert!(err.contains("potential"), "{err}");
 }
 
 /// Relative L2 distance between the network and the closed form at time `t`, on a
@@ -215,5 +229,62 @@ fn free_packet_in_one_dimension_matches_the_closed_form() {
             lattice.len()
         );
         assert!(err <= 1e-10, "t = {t}: relative L2 error {err:e}");
+    }
+}
+
+#[test]
+fn the_coherent_state_solves_the_oscillator_equation() {
+    use hamlet::schrodinger::coherent_state;
+    let units = Units {
+        hbar: 1.0,
+        mass: 1.0,
+    };
+    let omega = 1.3;
+    let psi = |x: f64, t: f64| coherent_state(units, omega, 1.5, -0.7, x, t);
+    let h = 1e-3;
+    for (x, t) in [(0.0, 0.0), (1.0, 0.7), (2.0, 1.5), (-1.0, 4.0)] {
+        let dt = (psi(x, t + h) - psi(x, t - h)) / (2.0 * h);
+        let dxx = (psi(x + h, t) - 2.0 * psi(x, t) + psi(x - h, t)) / (h * h);
+        let r = Complex64::i() * dt + dxx * 0.5 - psi(x, t) * (0.5 * omega * omega * x * x);
+        assert!(r.norm() < 1e-5, "residual {r} at ({x}, {t})");
+    }
+}
+
+#[test]
+fn eigenbasis_net_follows_the_harmonic_coherent_state() {
+    use hamlet::schrodinger::{coherent_state, EigenbasisNet};
+    let units = Units::default();
+    let omega = 1.0;
+    let (x0, p0) = (2.0, 1.0);
+    let net = EigenbasisNet::new(
+        -14.0,
+        14.0,
+        281,
+        units,
+        |x| 0.5 * omega * omega * x * x,
+        |x| coherent_state(units, omega, x0, p0, x, 0.0),
+    )
+    .unwrap();
+    let period = 2.0 * std::f64::consts::PI / omega;
+    let n0 = net.norm(0.0);
+    for t in [0.0, period / 4.0, period, 10.0 * period] {
+        let psi = net.psi_on_grid(t);
+        let (mut diff, mut norm) = (0.0, 0.0);
+        for (&x, z) in net.grid.iter().zip(&psi) {
+            let exact = coherent_state(units, omega, x0, p0, x, t);
+            diff += (z - exact).norm_sqr();
+            norm += exact.norm_sqr();
+        }
+        let err = (diff / norm).sqrt();
+        eprintln!("t = {t:.3}: relative L2 error {err:.2e}");
+        assert!(err <= 1e-8, "t = {t}: relative error {err:e}");
+        assert!(
+            (net.norm(t) - n0).abs() <= 1e-12 * n0,
+            "norm drift at t = {t}"
+        );
+    }
+    // The lowest DVR eigenvalues are the oscillator's ħω(n + 1/2).
+    for (n, e) in net.energies.iter().take(5).enumerate() {
+        assert!((e - (n as f64 + 0.5)).abs() < 1e-10, "E_{n} = {e}");
     }
 }

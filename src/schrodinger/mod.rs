@@ -6,10 +6,12 @@
 //! Units: `ħ` and the mass `m` are parameters (default 1); lengths, times and wave
 //! vectors are in the matching units (`k` in inverse length, `ω = ħ|k|²/2m`).
 
+mod eigenbasis;
 mod fit;
 mod packet;
 mod plane_wave;
 
+pub use eigenbasis::{coherent_state, EigenbasisNet};
 pub use fit::{fit_lattice, Fit, Lattice1d};
 pub use packet::{gaussian_packet, GaussianPacket};
 pub use plane_wave::{Evaluation, PlaneWaveNet, Units};
