@@ -288,3 +288,66 @@ fn eigenbasis_net_follows_the_harmonic_coherent_state() {
         assert!((e - (n as f64 + 0.5)).abs() < 1e-10, "E_{n} = {e}");
     }
 }
+
+fn grid_error(a: &[Complex64], b: &[Complex64]) -> f64 {
+    let diff: f64 = a.iter().zip(b).map(|(x, y)| (x - y).norm_sqr()).sum();
+    let norm: f64 = b.iter().map(|y| y.norm_sqr()).sum();
+    (diff / norm).sqrt()
+}
+
+#[test]
+fn split_operator_is_exact_for_free_motion_and_second_order_with_a_potential() {
+    use hamlet::schrodinger::{coherent_state, SplitOperator};
+    let units = Units::default();
+    // Free packet: the kinetic step is exact, so any δt gives the closed form.
+    let packet = GaussianPacket {
+        x0: vec![0.0],
+        p0: vec![2.0],
+        sigma: vec![1.0],
+    };
+    let free = SplitOperator::new(-40.0, 120.0, 1024, units, |_| 0.0).unwrap();
+    let psi0: Vec<Complex64> = free
+        .grid
+        .iter()
+        .map(|&x| gaussian_packet(&packet, units, &[x], 0.0))
+        .collect();
+    let exact: Vec<Complex64> = free
+        .grid
+        .iter()
+        .map(|&x| gaussian_packet(&packet, units, &[x], 10.0))
+        .collect();
+    let err = grid_error(&free.propagate(&psi0, 10.0, 2.5).unwrap(), &exact);
+    assert!(err < 1e-12, "free packet: {err:e}");
+    // Harmonic coherent state after one period: error ∝ δt².
+    let omega = 1.0;
+    let period = 2.0 * std::f64::consts::PI / omega;
+    let ho = SplitOperator::new(-12.0, 24.0, 256, units, |x| 0.5 * x * x).unwrap();
+    let psi0: Vec<Complex64> = ho
+        .grid
+        .iter()
+        .map(|&x| coherent_state(units, omega, 2.0, 1.0, x, 0.0))
+        .collect();
+    let exact: Vec<Complex64> = ho
+        .grid
+        .iter()
+        .map(|&x| coherent_state(units, omega, 2.0, 1.0, x, period))
+        .collect();
+    let errors: Vec<f64> = [0.04, 0.02, 0.01]
+        .iter()
+        .map(|&dt| grid_error(&ho.propagate(&psi0, period, dt).unwrap(), &exact))
+        .collect();
+    for pair in errors.windows(2) {
+        let order = (pair[0] / pair[1]).log2();
+        eprintln!("errors {pair:?}: observed order {order:.3}");
+        assert!((1.9..2.1).contains(&order), "observed order {order}");
+    }
+    let norm = |p: &[Complex64]| p.iter().map(|z| z.norm_sqr()).sum::<f64>();
+    let n0 = norm(&psi0);
+    let n1 = norm(&ho.propagate(&psi0, 10.0 * period, 0.05).unwrap());
+    assert!(
+        (n1 - n0).abs() <= 1e-12 * n0,
+        "norm drift {}",
+        (n1 - n0) / n0
+    );
+    assert!(ho.propagate(&psi0, 1.0, 0.0).is_err());
+}
