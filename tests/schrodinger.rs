@@ -402,3 +402,38 @@ fn free_packet_in_two_dimensions_matches_the_closed_form() {
     let single = fit.psi_on_grid(&[vec![0.7], vec![-0.4]], 3.0)[0];
     assert!((net.psi(&[0.7, -0.4], 3.0) - single).norm() < 1e-12);
 }
+
+#[test]
+fn fast_lattice_evaluation_equals_the_direct_sum() {
+    use hamlet::schrodinger::{Lattice1d, TensorFit};
+    let units = Units {
+        hbar: 1.0,
+        mass: 0.8,
+    };
+    for packet in [
+        GaussianPacket {
+            x0: vec![0.0],
+            p0: vec![2.0],
+            sigma: vec![1.0],
+        },
+        GaussianPacket {
+            x0: vec![0.5, -1.0],
+            p0: vec![1.0, -2.0],
+            sigma: vec![1.2, 0.8],
+        },
+    ] {
+        let axes = Lattice1d::tensor_for_packet(&packet, units, 5.0).unwrap();
+        let fit = TensorFit::new(axes, units, |x| gaussian_packet(&packet, units, x, 0.0)).unwrap();
+        let net = fit.to_net().unwrap();
+        let dim = packet.x0.len();
+        let points: Vec<f64> = (0..20 * dim).map(|j| -5.0 + 0.731 * j as f64).collect();
+        for t in [0.0, 3.7, 5.0] {
+            let fast = fit.psi_at(&points, t);
+            let direct = net.psi_at(&points, t);
+            let scale: f64 = net.coefficients().iter().map(|c| c.norm()).sum();
+            for (a, b) in fast.iter().zip(&direct) {
+                assert!((a - b).norm() <= 1e-12 * scale, "{a} vs {b} (t = {t})");
+            }
+        }
+    }
+}
