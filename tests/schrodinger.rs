@@ -437,3 +437,61 @@ fn fast_lattice_evaluation_equals_the_direct_sum() {
         }
     }
 }
+
+#[test]
+fn least_squares_recovers_a_known_superposition_and_ridge_shrinks_it() {
+    use hamlet::schrodinger::fit_least_squares;
+    let units = Units::default();
+    for dim in [1usize, 2] {
+        let truth = random_net(dim, 15, units, 40 + dim as u64);
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(9);
+        let points: Vec<f64> = (0..60 * dim).map(|_| rng.random_range(-3.0..3.0)).collect();
+        let values = truth.psi_at(&points, 0.0);
+        let fit = fit_least_squares(
+            dim,
+            truth.wave_vectors().to_vec(),
+            &points,
+            &values,
+            0.0,
+            units,
+        )
+        .unwrap();
+        assert!(fit.residual < 1e-10, "misfit {}", fit.residual);
+        for (a, b) in fit.net.coefficients().iter().zip(truth.coefficients()) {
+            assert!((a - b).norm() < 1e-8, "{a} vs {b}");
+        }
+        let shrunk = fit_least_squares(
+            dim,
+            truth.wave_vectors().to_vec(),
+            &points,
+            &values,
+            10.0,
+            units,
+        )
+        .unwrap();
+        let norm = |c: &[Complex64]| c.iter().map(|z| z.norm_sqr()).sum::<f64>();
+        assert!(norm(shrunk.net.coefficients()) < norm(fit.net.coefficients()));
+        assert!(shrunk.residual > fit.residual);
+    }
+    // Too few points without a ridge, and a negative ridge, are refused.
+    let err = fit_least_squares(
+        1,
+        vec![1.0, 2.0, 3.0],
+        &[0.0, 1.0],
+        &[Complex64::new(1.0, 0.0); 2],
+        0.0,
+        units,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("at least 3 points"), "{err}");
+    let err = fit_least_squares(
+        1,
+        vec![1.0],
+        &[0.0],
+        &[Complex64::new(1.0, 0.0)],
+        -1.0,
+        units,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("basis.ridge"), "{err}");
+}

@@ -420,3 +420,88 @@ fn contract(c: &[Complex64], phases: &[Vec<Complex64>]) -> Complex64 {
         }
     }
 }
+
+/// Least-squares fit of a [`PlaneWaveNet`] with arbitrary wave vectors (`n × dim`,
+/// row-major) to values at collocation points (`m × dim`): minimizes
+/// `Σⱼ |ψ(xⱼ, 0) − vⱼ|² + λ Σₙ |cₙ|²` by a QR factorization of the stacked system
+/// `[A; √λ I] c = [v; 0]` (faer), with `Aⱼₙ = e^{ikₙ·xⱼ}`. Needs at least as many
+/// points as waves when `λ = 0`. The misfit is reported relative to `‖v‖`.
+pub fn fit_least_squares(
+    dim: usize,
+    wave_vectors: Vec<f64>,
+    points: &[f64],
+    values: &[Complex64],
+    ridge: f64,
+    units: Units,
+) -> Result<Fit> {
+    if !(ridge >= 0.0 && ridge.is_finite()) {
+        return Err(Error::invalid(
+            "basis.ridge",
+            format!("{ridge} must be non-negative"),
+        ));
+    }
+    let n = wave_vectors.len() / dim.max(1);
+    let m = values.len();
+    if points.len() != m * dim {
+        return Err(Error::invalid(
+            "initial",
+            format!(
+                "{} coordinates for {m} values in {dim} dimensions",
+                points.len()
+            ),
+        ));
+    }
+    if ridge == 0.0 && m < n {
+        return Err(Error::invalid(
+            "basis",
+            format!("{m} collocation points cannot determine {n} coefficients; give at least {n} points or a ridge > 0"),
+        ));
+    }
+    // Validates dim, k and units before the factorization.
+    let probe = PlaneWaveNet::new(
+        dim,
+        wave_vectors.clone(),
+        vec![Complex64::default(); n],
+        units,
+    )?;
+    let rows = m + if ridge > 0.0 { n } else { 0 };
+    let root = ridge.sqrt();
+    let a = faer::Mat::<Complex64>::from_fn(rows, n, |j, q| {
+        if j < m {
+            let k = &probe.wave_vectors()[q * dim..(q + 1) * dim];
+            let x = &points[j * dim..(j + 1) * dim];
+            Complex64::from_polar(1.0, k.iter().zip(x).map(|(a, b)| a * b).sum())
+        } else if j - m == q {
+            Complex64::new(root, 0.0)
+        } else {
+            Complex64::default()
+        }
+    });
+    let rhs = faer::Mat::<Complex64>::from_fn(rows, 1, |j, _| {
+        if j < m {
+            values[j]
+        } else {
+            Complex64::default()
+        }
+    });
+    use faer::linalg::solvers::SolveLstsq;
+    let solution = a.qr().solve_lstsq(&rhs);
+    let coefficients: Vec<Complex64> = (0..n).map(|q| solution[(q, 0)]).collect();
+    if coefficients.iter().any(|c| !c.is_finite()) {
+        return Err(Error::Numerical(
+            "the least-squares fit is not finite; add a ridge (basis.ridge)".into(),
+        ));
+    }
+    let net = PlaneWaveNet::new(dim, wave_vectors, coefficients, units)?;
+    let fitted = net.psi_at(points, 0.0);
+    let diff: f64 = fitted
+        .iter()
+        .zip(values)
+        .map(|(f, v)| (f - v).norm_sqr())
+        .sum();
+    let norm: f64 = values.iter().map(|v| v.norm_sqr()).sum();
+    Ok(Fit {
+        net,
+        residual: (diff / norm.max(f64::MIN_POSITIVE)).sqrt(),
+    })
+}

@@ -14,7 +14,7 @@ mod plane_wave;
 mod split_operator;
 
 pub use eigenbasis::{coherent_state, EigenbasisNet};
-pub use fit::{fit_lattice, Fit, Lattice1d, TensorFit};
+pub use fit::{fit_lattice, fit_least_squares, Fit, Lattice1d, TensorFit};
 pub use packet::{gaussian_packet, GaussianPacket};
 pub use plane_wave::{Evaluation, PlaneWaveNet, Units};
 pub use split_operator::SplitOperator;
