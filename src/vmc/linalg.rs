@@ -24,14 +24,6 @@ const DOT_LANES: usize = 8;
 /// Fixed number of parts of [`hermitian_lower_apply`].
 const MATVEC_PARTS: usize = 4;
 
-/// Lower triangle (with diagonal) of the Gram matrix `a aᴴ`; the strict upper part is
-/// zero. Half the flops of a full product.
-pub fn lower_gram<T: ComplexField>(a: MatRef<'_, T>) -> Mat<T> {
-    let mut dst = Mat::<T>::zeros(a.nrows(), a.nrows());
-    lower_gram_into(dst.as_mut(), a, Conj::No);
-    dst
-}
-
 /// Writes the lower triangle (with diagonal) of `a aᴴ` (`conj = No`) or of `ā aᵀ`
 /// (`conj = Yes`) into `dst`; the strict upper part is left untouched.
 pub fn lower_gram_into<T: ComplexField>(dst: MatMut<'_, T>, a: MatRef<'_, T>, conj: Conj) {

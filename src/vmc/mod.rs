@@ -13,7 +13,7 @@ mod stats;
 pub use checkpoint::{ChainState, Checkpoint};
 pub use driver::{IterationLog, Stop, Vmc, VmcSettings};
 pub use jacobian::Jacobian;
-pub use linalg::{cholesky_lower, lower_gram};
+pub use linalg::cholesky_lower;
 pub use local_energy::{check_compatible, local_value, EnergyAndJacobian, LocalValues};
 pub use optimizer::{Gradient, Method, Optimizer, SrSpace};
 pub use setup::{
