@@ -1,7 +1,8 @@
 //! # hamlet — learns Hamiltonians and solves with them
 //!
-//! Exact diagonalization of spin-½ Hamiltonians (this release), with neural-quantum-state
-//! variational Monte Carlo, Schrödinger networks and nonadiabatic dynamics to follow.
+//! Exact diagonalization of spin-½ Hamiltonians, neural-quantum-state variational Monte
+//! Carlo, and Schrödinger networks that solve the equation by construction; nonadiabatic
+//! dynamics to follow.
 //!
 //! Conventions (see the README): spins are `σᵢ = ±1`; operators are written with Pauli
 //! matrices, as in NetKet, so `H = J Σ σᵢ·σⱼ` is four times the spin-½ `S·S` form;

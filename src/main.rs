@@ -1,6 +1,8 @@
 //! The `hamlet` command line: parse flags, build the problem from a deck, call the
 //! library, print the result.
 
+mod cli;
+
 use clap::{Args, Parser, Subcommand};
 use hamlet::exact::{self, Method, Spectrum};
 use hamlet::io::run_file::{Provenance, RunFile};
@@ -68,10 +70,28 @@ enum Command {
     /// Validates a deck (and any flags or --set overrides) without running anything.
     ///
     /// Prints what the deck describes, or the first problem with the key to fix, and
-    /// exits with status 0 or 2. Example:
+    /// exits with status 0 or 2. Schrödinger decks (with [initial], times or method)
+    /// are checked as `hamlet schrodinger` would run them. Examples:
     ///
     ///   hamlet check models/heisenberg_square4x4.toml --set sampler.samples=1000
+    ///
+    ///   hamlet check models/free_packet_1d.toml --set basis.points=101
     Check(CheckArgs),
+
+    /// Time-dependent Schrödinger dynamics of one particle in 1–3 dimensions.
+    ///
+    /// The plane-wave network solves the free equation by construction (only the
+    /// initial state is fitted); the eigenbasis network does the same for a potential
+    /// in 1-D. Split-operator propagation and a residual-loss PINN are the baselines.
+    /// The box and resolution follow from the initial state unless the deck sets them.
+    /// Examples:
+    ///
+    ///   hamlet schrodinger models/free_packet_1d.toml --json
+    ///
+    ///   hamlet schrodinger models/free_packet_1d.toml --set initial.p0=5
+    ///
+    ///   hamlet schrodinger models/harmonic_coherent.toml --method split-operator
+    Schrodinger(cli::schrodinger::SchrodingerArgs),
 }
 
 #[derive(Args, Debug)]
@@ -145,21 +165,28 @@ struct SystemArgs {
     #[arg(long = "total-sz", value_name = "SZ", allow_negative_numbers = true)]
     total_sz: Option<String>,
 
+    #[command(flatten)]
+    run: RunFlags,
+}
+
+/// Seed, report format and output file: flags of every command that runs something.
+#[derive(Args, Debug)]
+pub(crate) struct RunFlags {
     /// Seed for every random choice.
     #[arg(long)]
-    seed: Option<u64>,
+    pub seed: Option<u64>,
 
     /// Print one JSON object on stdout instead of the human report.
     #[arg(long)]
-    json: bool,
+    pub json: bool,
 
     /// Write the results to this HDF5 file (overrides the deck's `[output] file`).
     #[arg(long, value_name = "FILE.h5")]
-    output: Option<PathBuf>,
+    pub output: Option<PathBuf>,
 
     /// Overwrite an existing output file.
     #[arg(long)]
-    force: bool,
+    pub force: bool,
 }
 
 #[derive(Args, Debug)]
@@ -237,6 +264,7 @@ fn main() -> ExitCode {
         Command::GroundState(args) => run_ground_state(args),
         Command::Resume(args) => run_resume(args),
         Command::Check(args) => run_check(args),
+        Command::Schrodinger(args) => cli::schrodinger::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -256,8 +284,13 @@ const INTERRUPTED_STATUS: u8 = 130;
 
 /// Starts the output file the deck or `--output` asks for, after the problem has been
 /// validated (bad input never leaves a file behind).
-fn open_output(deck: &Deck, problem: &Problem, force: bool) -> anyhow::Result<Option<RunFile>> {
-    let Some(path) = &problem.output else {
+pub(crate) fn open_output(
+    deck: &Deck,
+    output: Option<&std::path::Path>,
+    seed: u64,
+    force: bool,
+) -> anyhow::Result<Option<RunFile>> {
+    let Some(path) = output else {
         return Ok(None);
     };
     let provenance = Provenance {
@@ -272,7 +305,7 @@ fn open_output(deck: &Deck, problem: &Problem, force: bool) -> anyhow::Result<Op
             .collect::<Vec<_>>()
             .join(" "),
         deck: toml::to_string(&deck.table).unwrap_or_default(),
-        seed: problem.seed,
+        seed,
     };
     Ok(Some(RunFile::create(path, force, &provenance)?))
 }
@@ -309,10 +342,11 @@ fn load_deck(args: &SystemArgs, extra: &[(&str, Option<String>)]) -> anyhow::Res
         ("hamiltonian.h", number(args.h)),
         ("hamiltonian.delta", number(args.delta)),
         ("hamiltonian.J2", number(args.j2)),
-        ("seed", args.seed.map(|s| s.to_string())),
+        ("seed", args.run.seed.map(|s| s.to_string())),
         (
             "output.file",
-            args.output
+            args.run
+                .output
                 .as_ref()
                 .map(|p| toml::Value::String(p.display().to_string()).to_string()),
         ),
@@ -344,7 +378,12 @@ fn run_exact(args: ExactArgs) -> anyhow::Result<()> {
     ];
     let deck = load_deck(&args.system, &extra)?;
     let problem = deck.problem()?;
-    let file = open_output(&deck, &problem, args.system.force)?;
+    let file = open_output(
+        &deck,
+        problem.output.as_deref(),
+        problem.seed,
+        args.system.run.force,
+    )?;
     let progress = Progress::new(None, args.quiet, Duration::from_secs(1));
     let spectrum = exact::solve_observed(
         &problem.hamiltonian,
@@ -372,7 +411,7 @@ fn run_exact(args: ExactArgs) -> anyhow::Result<()> {
         output::write_exact(file.root_mut().group_mut("exact"), &problem, &spectrum);
         file.finish()?;
     }
-    if args.system.json {
+    if args.system.run.json {
         println!("{}", exact_json(&problem, &spectrum));
     } else {
         print_exact(&problem, &spectrum);
@@ -486,8 +525,13 @@ fn run_ground_state(args: GroundStateArgs) -> anyhow::Result<()> {
     ];
     let deck = load_deck(&args.system, &extra)?;
     let problem = deck.problem()?;
-    let file = open_output(&deck, &problem, args.system.force)?;
-    drive_ground_state(&problem, file, None, args.quiet, args.system.json)
+    let file = open_output(
+        &deck,
+        problem.output.as_deref(),
+        problem.seed,
+        args.system.run.force,
+    )?;
+    drive_ground_state(&problem, file, None, args.quiet, args.system.run.json)
 }
 
 /// Set by SIGINT or SIGTERM; the VMC loop checks it after every iteration.
@@ -598,6 +642,18 @@ fn drive_ground_state(
 
 /// Validates the deck and prints what it describes.
 fn run_check(args: CheckArgs) -> anyhow::Result<()> {
+    if let Some(path) = &args.system.deck {
+        let mut deck = Deck::from_file(path)?;
+        if ["initial", "times", "method"]
+            .iter()
+            .any(|k| deck.table.contains_key(*k))
+        {
+            for assignment in &args.system.set {
+                deck.set_assignment(assignment)?;
+            }
+            return cli::schrodinger::check(&deck, args.system.run.json);
+        }
+    }
     let deck = load_deck(&args.system, &[])?;
     let problem = deck.problem()?;
     let ham = &problem.hamiltonian;
@@ -632,7 +688,7 @@ fn run_check(args: CheckArgs) -> anyhow::Result<()> {
         "output": problem.output.as_ref().map(|p| p.display().to_string()),
         "checkpoint_every": problem.checkpoint_every,
     });
-    if args.system.json {
+    if args.system.run.json {
         println!("{summary}");
     } else {
         println!("{}: valid", deck.origin);

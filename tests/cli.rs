@@ -1,48 +1,8 @@
 //! The `hamlet` binary: happy paths, JSON output, bad input, determinism.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
-fn hamlet(args: &[&str], threads: Option<&str>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hamlet"));
-    cmd.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
-    if let Some(t) = threads {
-        cmd.env("RAYON_NUM_THREADS", t);
-    }
-    cmd.output().expect("hamlet runs")
-}
-
-fn json(args: &[&str]) -> serde_json::Value {
-    let out = hamlet(args, None);
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("one JSON object on stdout")
-}
-
-fn scratch(name: &str, text: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hamlet-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-/// Runs a failing command; returns its one-line stderr.
-fn failure(args: &[&str]) -> String {
-    let out = hamlet(args, None);
-    assert!(!out.status.success(), "{args:?} should fail");
-    assert!(out.stdout.is_empty(), "no output on failure");
-    let err = String::from_utf8_lossy(&out.stderr).trim().to_string();
-    assert_eq!(
-        err.lines().count(),
-        1,
-        "one-line message expected, got:\n{err}"
-    );
-    err
-}
+use common::{failure, hamlet, json, scratch};
 
 #[test]
 fn tfim_from_flags_matches_closed_form() {
@@ -318,7 +278,11 @@ fn check_validates_every_shipped_deck_and_names_bad_keys() {
         if path.extension().is_some_and(|e| e == "toml") {
             let report = json(&["check", path.to_str().unwrap(), "--json"]);
             assert_eq!(report["valid"], true, "{}", path.display());
-            assert!(report["n_parameters"].as_u64().unwrap() > 0);
+            if report["kind"] == "schrodinger" {
+                assert!(report["points"][0].as_u64().unwrap() > 0);
+            } else {
+                assert!(report["n_parameters"].as_u64().unwrap() > 0);
+            }
         }
     }
     let err = failure(&[
@@ -334,6 +298,16 @@ fn check_validates_every_shipped_deck_and_names_bad_keys() {
     );
     let err = failure(&["check", bad.to_str().unwrap()]);
     assert!(err.contains("chain"), "{err}");
+    let err = failure(&[
+        "check",
+        "models/free_packet_1d.toml",
+        "--set",
+        "basis.points=101",
+    ]);
+    assert!(
+        err.contains("basis.points") && err.contains("alias"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -70,10 +70,32 @@ const TOKENS: &[&str] = &[
     "\"exchange\"",
     "\"minsr\"",
     "seed",
+    "times",
+    "[initial]",
+    "[potential]",
+    "[basis]",
+    "[domain]",
+    "sigma",
+    "p0",
+    "points",
+    "\"harmonic\"",
+    "\"eigenbasis\"",
+    "\"superposition\"",
+    "1e-300",
 ];
 
+/// Validates `text` both as a spin deck and as a Schrödinger deck (with its box and
+/// resolution).
 fn check(text: &str) -> Result<(), TestCaseError> {
-    if let Err(e) = Deck::from_str(text, "fuzz.toml").and_then(|d| d.problem()) {
+    let Ok(deck) = Deck::from_str(text, "fuzz.toml") else {
+        return Ok(());
+    };
+    let outcomes = [
+        deck.problem().map(|_| ()),
+        deck.schrodinger()
+            .and_then(|p| p.spec.discretization().map(|_| ())),
+    ];
+    for e in outcomes.into_iter().filter_map(|o| o.err()) {
         let message = e.to_string();
         prop_assert!(!message.is_empty());
         prop_assert!(!message.contains('\n'), "multi-line message: {message}");
@@ -143,15 +165,19 @@ proptest! {
             "hamiltonian.J", "ansatz.alpha", "ansatz.kind", "sampler.samples", "sampler.chains",
             "optimizer.kind", "optimizer.learning_rate", "vmc.iterations", "output.checkpoint_every",
             "seed", "exact.n_states", "nonsense.key", "system", "a..b", ".",
+            "times", "method", "initial.sigma", "initial.p0", "initial.x0", "initial.kind",
+            "domain.start", "basis.points", "basis.kind", "potential.kind", "potential.omega",
+            "split_operator.dt", "pinn.width", "units.mass",
         ]),
         value in prop::sample::select(TOKENS.to_vec()),
     ) {
         let decks = shipped_decks();
         let mut d = Deck::from_str(&decks[deck % decks.len()], "fuzz.toml").unwrap();
-        let outcome = d.set_assignment(&format!("{key}={value}")).and_then(|_| d.problem());
-        if let Err(e) = outcome {
+        if let Err(e) = d.set_assignment(&format!("{key}={value}")) {
             let message = e.to_string();
             prop_assert!(!message.is_empty() && !message.contains('\n'), "{message}");
+        } else {
+            check(&d.to_toml())?;
         }
     }
 }
@@ -177,7 +203,12 @@ fn mutations_reach_the_validators() {
             .collect();
         match Deck::from_str(&mutate(deck, &edits), "fuzz.toml") {
             Err(_) => syntax += 1,
-            Ok(d) => match d.problem() {
+            Ok(d) => match if d.table.contains_key("initial") {
+                d.schrodinger()
+                    .and_then(|p| p.spec.discretization().map(|_| ()))
+            } else {
+                d.problem().map(|_| ())
+            } {
                 Err(e) => {
                     assert!(!e.to_string().contains('\n'));
                     invalid += 1

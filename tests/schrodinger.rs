@@ -495,3 +495,123 @@ fn least_squares_recovers_a_known_superposition_and_ridge_shrinks_it() {
     .unwrap_err();
     assert!(err.to_string().contains("basis.ridge"), "{err}");
 }
+
+#[test]
+fn packet_overlaps_match_quadrature() {
+    use hamlet::schrodinger::packet_overlap;
+    let units = Units {
+        hbar: 0.8,
+        mass: 1.3,
+    };
+    let a = GaussianPacket {
+        x0: vec![-1.0, 0.5],
+        p0: vec![2.0, -0.3],
+        sigma: vec![0.9, 1.4],
+    };
+    let b = GaussianPacket {
+        x0: vec![0.7, -0.2],
+        p0: vec![1.1, 0.4],
+        sigma: vec![0.6, 1.0],
+    };
+    // Uniform-grid quadrature of conj(a)·b (spectrally accurate for Gaussians).
+    let h = 0.05;
+    let grid: Vec<f64> = (0..600).map(|j| -15.0 + h * j as f64).collect();
+    let mut sum = Complex64::default();
+    for &x in &grid {
+        for &y in &grid {
+            let p = [x, y];
+            sum += gaussian_packet(&a, units, &p, 0.0).conj() * gaussian_packet(&b, units, &p, 0.0);
+        }
+    }
+    let quadrature = sum * h * h;
+    let closed = packet_overlap(&a, &b, units);
+    assert!(
+        (closed - quadrature).norm() < 1e-12,
+        "{closed} vs {quadrature}"
+    );
+    assert!((packet_overlap(&a, &a, units) - 1.0).norm() < 1e-14);
+}
+
+#[test]
+fn wave_vector_gradient_matches_finite_differences() {
+    use hamlet::schrodinger::misfit_and_gradient;
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(21);
+    for dim in 1..=2 {
+        let (n, m) = (4, 30);
+        let mut params: Vec<f64> = (0..n * (2 + dim))
+            .map(|_| rng.random_range(-1.5..1.5))
+            .collect();
+        let points: Vec<f64> = (0..m * dim).map(|_| rng.random_range(-3.0..3.0)).collect();
+        let values: Vec<Complex64> = (0..m)
+            .map(|_| Complex64::new(rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0)))
+            .collect();
+        let (_, grad) = misfit_and_gradient(dim, &params, &points, &values);
+        let h = 1e-6;
+        for i in 0..params.len() {
+            let keep = params[i];
+            params[i] = keep + h;
+            let plus = misfit_and_gradient(dim, &params, &points, &values).0;
+            params[i] = keep - h;
+            let minus = misfit_and_gradient(dim, &params, &points, &values).0;
+            params[i] = keep;
+            let fd = (plus - minus) / (2.0 * h);
+            assert!(
+                (fd - grad[i]).abs() <= 1e-7 * grad[i].abs().max(1.0),
+                "dim {dim}, parameter {i}: {} vs {fd}",
+                grad[i]
+            );
+        }
+    }
+}
+
+#[test]
+fn adam_finds_off_lattice_wave_vectors() {
+    use hamlet::schrodinger::{fit_trainable, TrainableSettings};
+    // ψ₀ = Σ aᵢ e^{iqᵢx} with wave vectors off any lattice; start 0.05 away.
+    let q = [-1.37, 0.41, 2.23];
+    let a = [
+        Complex64::new(1.0, 0.5),
+        Complex64::new(-0.7, 0.2),
+        Complex64::new(0.3, -0.9),
+    ];
+    let points: Vec<f64> = (0..120).map(|j| -6.0 + 0.1 * j as f64).collect();
+    let values: Vec<Complex64> = points
+        .iter()
+        .map(|&x| {
+            q.iter()
+                .zip(&a)
+                .map(|(&k, &c)| c * Complex64::from_polar(1.0, k * x))
+                .sum()
+        })
+        .collect();
+    let start: Vec<f64> = q
+        .iter()
+        .zip([0.05, -0.05, 0.05])
+        .map(|(k, d)| k + d)
+        .collect();
+    let settings = TrainableSettings {
+        epochs: 3000,
+        learning_rate: 0.003,
+    };
+    let mut losses = Vec::new();
+    let fit = fit_trainable(
+        1,
+        start,
+        &points,
+        &values,
+        settings,
+        Units::default(),
+        &mut |_, l| {
+            losses.push(l);
+            std::ops::ControlFlow::Continue(())
+        },
+    )
+    .unwrap();
+    assert!(losses[0] > 1e-3, "the start is off: {}", losses[0]);
+    assert!(fit.residual < 1e-5, "misfit {:e}", fit.residual);
+    for (k, want) in fit.net.wave_vectors().iter().zip(q) {
+        assert!((k - want).abs() < 1e-5, "k = {k}, expected {want}");
+    }
+    // Trained waves still solve the free equation exactly.
+    assert!(fit.net.residual(&[0.3], 2.0).norm() < 1e-12);
+}

@@ -144,27 +144,7 @@ impl Deck {
 
     /// Validates the deck into a problem ready to solve.
     pub fn problem(&self) -> Result<Problem> {
-        for key in self.table.keys() {
-            if !SECTIONS.contains(&key.as_str()) {
-                return Err(Error::invalid(
-                    key.as_str(),
-                    format!(
-                        "unknown deck section or key; allowed at the top level: {}",
-                        SECTIONS.join(", ")
-                    ),
-                ));
-            }
-        }
-        let seed = match self.table.get("seed") {
-            None => DEFAULT_SEED,
-            Some(Value::Integer(s)) if *s >= 0 => *s as u64,
-            Some(v) => {
-                return Err(Error::invalid(
-                    "seed",
-                    format!("{v} is not a non-negative integer"),
-                ))
-            }
-        };
+        let seed = top_level(&self.table, SECTIONS, "")?;
         let system: SystemSection = section(&self.table, "system")?;
         let hamiltonian: HamiltonianSection = section(&self.table, "hamiltonian")?;
         let exact: ExactSection = section(&self.table, "exact")?;
@@ -221,7 +201,32 @@ pub struct Problem {
     pub checkpoint_every: Option<usize>,
 }
 
-fn section<T: for<'de> Deserialize<'de> + Default>(table: &Table, name: &str) -> Result<T> {
+/// Checks that every top-level key of `table` is in `allowed` (naming the kind of
+/// deck, `what`, in the message), and returns the `seed` (default [`DEFAULT_SEED`]).
+pub(crate) fn top_level(table: &Table, allowed: &[&str], what: &str) -> Result<u64> {
+    if let Some(key) = table.keys().find(|k| !allowed.contains(&k.as_str())) {
+        return Err(Error::invalid(
+            key.as_str(),
+            format!(
+                "unknown {what}deck section or key; allowed at the top level: {}",
+                allowed.join(", ")
+            ),
+        ));
+    }
+    match table.get("seed") {
+        None => Ok(DEFAULT_SEED),
+        Some(Value::Integer(s)) if *s >= 0 => Ok(*s as u64),
+        Some(v) => Err(Error::invalid(
+            "seed",
+            format!("{v} is not a non-negative integer"),
+        )),
+    }
+}
+
+pub(crate) fn section<T: for<'de> Deserialize<'de> + Default>(
+    table: &Table,
+    name: &str,
+) -> Result<T> {
     match table.get(name) {
         None => Ok(T::default()),
         Some(Value::Table(t)) => {

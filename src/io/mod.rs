@@ -1,9 +1,12 @@
-//! Everything that touches files: TOML decks and HDF5 output.
+//! Everything that touches files: TOML decks, sampled initial states and HDF5 output.
 
 pub mod deck;
 pub mod ground_state;
 pub mod h5;
 pub mod output;
+pub mod psi_file;
 pub mod run_file;
+pub mod schrodinger_deck;
 
 pub use deck::{Deck, Problem, DEFAULT_SEED};
+pub use schrodinger_deck::SchrodingerProblem;

@@ -3,8 +3,9 @@
 
 use super::h5::{Attr, Data, Group};
 use super::run_file::{append_floats, append_int};
-use super::Problem;
+use super::{Problem, SchrodingerProblem};
 use crate::exact::{self, Spectrum};
+use crate::schrodinger::SchrodingerReport;
 use crate::vmc::{GroundStateReport, GroundStateSpec, IterationLog};
 
 fn describe_problem(group: &mut Group, problem: &Problem) {
@@ -103,4 +104,75 @@ pub fn write_vmc(group: &mut Group, problem: &Problem, report: &GroundStateRepor
         Data::Float(report.parameters.iter().map(|z| z.re).collect())
     };
     group.set_vector("parameters", data);
+}
+
+/// `/schrodinger`: per output time `times`, `norm`, `mean_x` (times × dim),
+/// `relative_l2_error` (NaN where no reference applies) and `edge_mass`; the
+/// snapshot grid `x` (and `y`, `z`) and `psi` (complex, times × grid shape); the
+/// box `domain` (dim × 2) and `points`; method, units, reference, fit residual,
+/// seconds and time step as attributes.
+pub fn write_schrodinger(
+    group: &mut Group,
+    problem: &SchrodingerProblem,
+    report: &SchrodingerReport,
+) {
+    let spec = &problem.spec;
+    let dim = report.dim;
+    group.set_attr("method", Attr::Text(report.method.name().into()));
+    group.set_attr("dim", Attr::Int(dim as i64));
+    group.set_attr("hbar", Attr::Float(spec.units.hbar));
+    group.set_attr("mass", Attr::Float(spec.units.mass));
+    group.set_attr("initial", Attr::Text(spec.initial.kind().into()));
+    group.set_attr("potential", Attr::Text(spec.potential.name().into()));
+    group.set_attr("size", Attr::Int(report.size as i64));
+    if let Some(r) = report.fit_residual {
+        group.set_attr("fit_residual", Attr::Float(r));
+    }
+    group.set_attr("seconds", Attr::Float(report.seconds));
+    group.set_attr(
+        "reference",
+        Attr::Text(report.reference.unwrap_or("none").into()),
+    );
+    if let Some(dt) = report.dt {
+        group.set_attr("dt", Attr::Float(dt));
+    }
+    let samples = &report.samples;
+    group.set_vector("times", Data::Float(samples.iter().map(|s| s.t).collect()));
+    group.set_vector(
+        "norm",
+        Data::Float(samples.iter().map(|s| s.norm).collect()),
+    );
+    group.set_array(
+        "mean_x",
+        Data::Float(samples.iter().flat_map(|s| s.mean_x.clone()).collect()),
+        vec![samples.len(), dim],
+    );
+    group.set_vector(
+        "relative_l2_error",
+        Data::Float(
+            samples
+                .iter()
+                .map(|s| s.relative_l2_error.unwrap_or(f64::NAN))
+                .collect(),
+        ),
+    );
+    group.set_vector(
+        "edge_mass",
+        Data::Float(samples.iter().map(|s| s.edge_mass).collect()),
+    );
+    group.set_array(
+        "domain",
+        Data::Float(report.domain.iter().flat_map(|&(a, b)| [a, b]).collect()),
+        vec![dim, 2],
+    );
+    group.set_vector(
+        "points",
+        Data::Int(report.points.iter().map(|&p| p as i64).collect()),
+    );
+    for (axis, name) in report.snapshot_axes.iter().zip(["x", "y", "z"]) {
+        group.set_vector(name, Data::Float(axis.clone()));
+    }
+    let mut shape = vec![report.snapshots.len()];
+    shape.extend(report.snapshot_axes.iter().map(Vec::len));
+    group.set_array("psi", Data::Complex(report.snapshots.concat()), shape);
 }

@@ -177,7 +177,8 @@ pub struct TensorFit {
     pub coefficients: Vec<Complex64>,
     /// `ħ` and `m`.
     pub units: Units,
-    /// Relative L2 misfit on the tensor grid of midpoints (points the fit never saw).
+    /// Relative L2 misfit on the tensor grid of midpoints (points the fit never saw),
+    /// or at the collocation points for [`TensorFit::interpolating`].
     pub residual: f64,
 }
 
@@ -212,8 +213,41 @@ fn apply_along(
     (out, new_shape)
 }
 
+/// The lattice fit along `axis` of the row-major array `data` (values at the
+/// collocation points `xⱼ = a + jL/M` in, coefficients out), in place by FFT: with
+/// `kₙ = k_c + (n − N)2π/L` and `uⱼ = vⱼ e^{−ik_c jL/M}`,
+/// `cₙ = (1/M) Σⱼ vⱼ e^{−ikₙxⱼ} = (1/M) e^{−ikₙa} Σⱼ uⱼ e^{−2πi(n − N)j/M}`.
+fn lattice_dft_along(data: &mut [Complex64], shape: &[usize], axis: usize, lattice: &Lattice1d) {
+    let m = shape[axis];
+    let inner: usize = shape[axis + 1..].iter().product();
+    let h = lattice.length / m as f64;
+    let ks = lattice.wave_vectors();
+    let twist: Vec<Complex64> = (0..m)
+        .map(|j| Complex64::from_polar(1.0, -lattice.center * h * j as f64))
+        .collect();
+    let shift: Vec<Complex64> = ks
+        .iter()
+        .map(|&k| Complex64::from_polar(1.0 / m as f64, -k * lattice.start))
+        .collect();
+    let fft = rustfft::FftPlanner::<f64>::new().plan_fft_forward(m);
+    let half = lattice.half_count;
+    data.par_chunks_mut(m * inner).for_each(|block| {
+        let mut fiber = vec![Complex64::default(); m];
+        let mut scratch = vec![Complex64::default(); fft.get_inplace_scratch_len()];
+        for i in 0..inner {
+            for (j, f) in fiber.iter_mut().enumerate() {
+                *f = block[j * inner + i] * twist[j];
+            }
+            fft.process_with_scratch(&mut fiber, &mut scratch);
+            for (n, s) in shift.iter().enumerate() {
+                block[n * inner + i] = fiber[(n + m - half) % m] * s;
+            }
+        }
+    });
+}
+
 /// All points of the tensor grid with the given axes, row-major.
-fn tensor_points(axes: &[Vec<f64>]) -> Vec<Vec<f64>> {
+pub(super) fn tensor_points(axes: &[Vec<f64>]) -> Vec<Vec<f64>> {
     axes.iter().fold(vec![Vec::new()], |acc, axis| {
         acc.iter()
             .flat_map(|prefix| {
@@ -229,11 +263,32 @@ fn tensor_points(axes: &[Vec<f64>]) -> Vec<Vec<f64>> {
 
 impl TensorFit {
     /// Fits `psi0` on the tensor lattice `axes` (a d-dimensional discrete Fourier
-    /// transform, one direction at a time).
+    /// transform, one direction at a time); the misfit is measured at the midpoints
+    /// between collocation points.
     pub fn new(
         axes: Vec<Lattice1d>,
         units: Units,
         psi0: impl Fn(&[f64]) -> Complex64 + Sync,
+    ) -> Result<Self> {
+        Self::fit(axes, units, psi0, 0.5)
+    }
+
+    /// Fits values known only at the collocation points (sampled states); the misfit
+    /// is measured at those points (the interpolation's rounding error).
+    pub fn interpolating(
+        axes: Vec<Lattice1d>,
+        units: Units,
+        psi0: impl Fn(&[f64]) -> Complex64 + Sync,
+    ) -> Result<Self> {
+        Self::fit(axes, units, psi0, 0.0)
+    }
+
+    /// The fit, with the misfit measured at the points shifted by `offset` cells.
+    fn fit(
+        axes: Vec<Lattice1d>,
+        units: Units,
+        psi0: impl Fn(&[f64]) -> Complex64 + Sync,
+        offset: f64,
     ) -> Result<Self> {
         units.check()?;
         if !(1..=3).contains(&axes.len()) {
@@ -257,18 +312,9 @@ impl TensorFit {
                 "the initial state is not finite at some collocation point",
             ));
         }
-        let mut shape: Vec<usize> = grids.iter().map(Vec::len).collect();
-        for (axis, (lattice, grid)) in axes.iter().zip(&grids).enumerate() {
-            let ks = lattice.wave_vectors();
-            let m = grid.len() as f64;
-            let matrix: Vec<Complex64> = ks
-                .iter()
-                .flat_map(|&k| {
-                    grid.iter()
-                        .map(move |&x| Complex64::from_polar(1.0 / m, -k * x))
-                })
-                .collect();
-            (data, shape) = apply_along(&data, &shape, axis, &matrix, ks.len());
+        let shape: Vec<usize> = grids.iter().map(Vec::len).collect();
+        for (axis, lattice) in axes.iter().enumerate() {
+            lattice_dft_along(&mut data, &shape, axis, lattice);
         }
         let mut fit = Self {
             axes,
@@ -276,18 +322,18 @@ impl TensorFit {
             units,
             residual: 0.0,
         };
-        let midpoints: Vec<Vec<f64>> = fit
+        let check_points: Vec<Vec<f64>> = fit
             .axes
             .iter()
             .zip(&grids)
             .map(|(a, g)| {
                 let h = a.length / g.len() as f64;
-                g.iter().map(|x| x + 0.5 * h).collect()
+                g.iter().map(|x| x + offset * h).collect()
             })
             .collect();
-        let fitted = fit.psi_on_grid(&midpoints, 0.0);
+        let fitted = fit.psi_on_grid(&check_points, 0.0);
         let (mut diff, mut norm) = (0.0, 0.0);
-        for (p, f) in tensor_points(&midpoints).iter().zip(&fitted) {
+        for (p, f) in tensor_points(&check_points).iter().zip(&fitted) {
             let target = psi0(p);
             diff += (f - target).norm_sqr();
             norm += target.norm_sqr();
@@ -298,18 +344,14 @@ impl TensorFit {
 
     /// `ψ(x, t)` on the tensor grid with the given points per direction (row-major).
     pub fn psi_on_grid(&self, axes_points: &[Vec<f64>], t: f64) -> Vec<Complex64> {
+        if let [points] = axes_points {
+            // One direction: no matrix, one recurrence per point.
+            return self.psi_at(points, t);
+        }
         let mut data = self.coefficients.clone();
         let mut shape: Vec<usize> = self.axes.iter().map(Lattice1d::len).collect();
         for (axis, (lattice, points)) in self.axes.iter().zip(axes_points).enumerate() {
-            let ks = lattice.wave_vectors();
-            let matrix: Vec<Complex64> = points
-                .iter()
-                .flat_map(|&x| {
-                    ks.iter().map(move |&k| {
-                        Complex64::from_polar(1.0, k * x - self.units.omega(&[k]) * t)
-                    })
-                })
-                .collect();
+            let matrix = phase_matrix(lattice, self.units, points, t);
             (data, shape) = apply_along(&data, &shape, axis, &matrix, points.len());
         }
         data
@@ -346,9 +388,21 @@ impl Lattice1d {
     }
 }
 
+/// `e^{i(kₙx − ω(kₙ)t)}` for every point `x` (rows) and lattice wave vector (columns),
+/// row-major, by the recurrence of [`lattice_phases`], rows in parallel.
+fn phase_matrix(lattice: &Lattice1d, units: Units, points: &[f64], t: f64) -> Vec<Complex64> {
+    let n = lattice.len();
+    let mut matrix = vec![Complex64::default(); points.len() * n];
+    matrix
+        .par_chunks_mut(n)
+        .zip(points)
+        .for_each(|(row, &x)| lattice_phases(lattice, units, x, t, row));
+    matrix
+}
+
 /// Terms between exact re-evaluations of the phase in [`lattice_phases`]: bounds the
-/// recurrence's rounding drift to about `64·ε`.
-const PHASE_ANCHOR: usize = 64;
+/// recurrence's rounding drift to about `32²·ε`.
+const PHASE_ANCHOR: usize = 32;
 
 /// `e^{i(kₙx − ω(kₙ)t)}` for every `kₙ = k_c + nΔk` of a 1-D lattice. The phase is
 /// quadratic in `n`, `φₙ = A + Bn + Cn²`, so consecutive factors differ by
