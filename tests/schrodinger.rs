@@ -615,3 +615,64 @@ fn adam_finds_off_lattice_wave_vectors() {
     // Trained waves still solve the free equation exactly.
     assert!(fit.net.residual(&[0.3], 2.0).norm() < 1e-12);
 }
+
+#[test]
+fn two_dimensional_split_operator_is_exact_when_free_and_second_order_in_a_well() {
+    use hamlet::schrodinger::{coherent_state, SplitOperator2d};
+    let units = Units::default();
+    // Free packet: one step of any length is exact.
+    let packet = GaussianPacket {
+        x0: vec![-3.0, 1.0],
+        p0: vec![1.5, -0.5],
+        sigma: vec![1.0, 0.8],
+    };
+    let free =
+        SplitOperator2d::new([-30.0, -28.0], [60.0, 56.0], [240, 224], units, |_, _| 0.0).unwrap();
+    let grid: Vec<[f64; 2]> = free.axes[0]
+        .iter()
+        .flat_map(|&x| free.axes[1].iter().map(move |&y| [x, y]))
+        .collect();
+    let psi0: Vec<Complex64> = grid
+        .iter()
+        .map(|p| gaussian_packet(&packet, units, p, 0.0))
+        .collect();
+    let psi = free.propagate(&psi0, 4.0, 10.0).unwrap();
+    let exact: Vec<Complex64> = grid
+        .iter()
+        .map(|p| gaussian_packet(&packet, units, p, 4.0))
+        .collect();
+    let err = grid_error(&psi, &exact);
+    assert!(err < 1e-12, "free 2-D split-operator error {err:e}");
+    // Isotropic well: the coherent state is a product of 1-D coherent states.
+    let omega = 1.0;
+    let well = SplitOperator2d::new([-8.0, -8.0], [16.0, 16.0], [64, 64], units, |x, y| {
+        0.5 * omega * omega * (x * x + y * y)
+    })
+    .unwrap();
+    let points: Vec<[f64; 2]> = well.axes[0]
+        .iter()
+        .flat_map(|&x| well.axes[1].iter().map(move |&y| [x, y]))
+        .collect();
+    let coherent = |t: f64| -> Vec<Complex64> {
+        points
+            .iter()
+            .map(|p| {
+                coherent_state(units, omega, 1.5, 0.0, p[0], t)
+                    * coherent_state(units, omega, 0.0, 1.0, p[1], t)
+            })
+            .collect()
+    };
+    let period = 2.0 * std::f64::consts::PI / omega;
+    let start = coherent(0.0);
+    let errors: Vec<f64> = [0.02, 0.01]
+        .iter()
+        .map(|&dt| {
+            grid_error(
+                &well.propagate(&start, period, dt).unwrap(),
+                &coherent(period),
+            )
+        })
+        .collect();
+    let order = (errors[0] / errors[1]).log2();
+    assert!((order - 2.0).abs() < 0.05, "order {order} ({errors:?})");
+}

@@ -92,6 +92,17 @@ fn two_dimensional_packet_deck_meets_1e9_at_t_10() {
     assert!((mean[0].as_f64().unwrap() - 20.0).abs() < 1e-9);
     assert!((mean[1].as_f64().unwrap() + 9.0).abs() < 1e-9);
     assert!(norm_drift(&v) <= 1e-12);
+    // The 2-D split-operator reference (FFT) agrees with the same closed form.
+    let v = json(&[
+        "schrodinger",
+        "models/free_packet_2d.toml",
+        "--method",
+        "split-operator",
+        "--json",
+    ]);
+    for (t, err) in errors(&v) {
+        assert!(err <= 1e-10, "split-operator 2-D, t = {t}: error {err:e}");
+    }
 }
 
 #[test]

@@ -31,5 +31,5 @@ pub use packet::{gaussian_packet, GaussianPacket};
 pub use plane_wave::{Evaluation, PlaneWaveNet, Units};
 pub use potential::Potential;
 pub use solve::{solve, Basis, Method, SchrodingerReport, SchrodingerSpec, TimeSample};
-pub use split_operator::SplitOperator;
+pub use split_operator::{SplitOperator, SplitOperator2d};
 pub use trainable::{fit_trainable, misfit_and_gradient, TrainableSettings};

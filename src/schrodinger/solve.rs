@@ -15,7 +15,7 @@ use super::initial::{Extent, InitialState, Widths};
 use super::pinn::{Pinn, PinnSettings};
 use super::plane_wave::Units;
 use super::potential::Potential;
-use super::split_operator::SplitOperator;
+use super::split_operator::{SplitOperator, SplitOperator2d};
 use super::trainable::{fit_trainable, TrainableSettings};
 use crate::error::{Error, Result};
 use num_complex::Complex64;
@@ -216,12 +216,14 @@ impl SchrodingerSpec {
                     ));
                 }
             }
+            Method::SplitOperator if dim == 2 && self.potential.is_free() => {}
             other => {
                 if dim != 1 {
                     return Err(Error::invalid(
                         "method",
                         format!(
-                            "{} works in one dimension; use plane-wave for {dim}-D states",
+                            "{} works in one dimension (split-operator also in two, for free \
+                             motion); use plane-wave for {dim}-D states",
                             other.name()
                         ),
                     ));
@@ -551,6 +553,12 @@ enum Propagator {
         t: f64,
         dt: f64,
     },
+    Split2d {
+        operator: SplitOperator2d,
+        psi: Vec<Complex64>,
+        t: f64,
+        dt: f64,
+    },
     Pinn(Pinn),
 }
 
@@ -656,6 +664,35 @@ pub fn solve(
                 Some(residual),
             )
         }
+        (Method::SplitOperator, _) if dim == 2 => {
+            let axes = [spec.grid_axis(0)?, spec.grid_axis(1)?];
+            let operator = SplitOperator2d::new(
+                [axes[0].start, axes[1].start],
+                [axes[0].length, axes[1].length],
+                [axes[0].points, axes[1].points],
+                units,
+                |_, _| 0.0,
+            )?;
+            let psi: Vec<Complex64> = tensor_points(&operator.axes)
+                .iter()
+                .map(|x| spec.psi0(x))
+                .collect();
+            let dt = spec.dt.unwrap_or_else(|| spec.default_dt(&axes[0]));
+            let eval = operator.axes.to_vec();
+            let size = axes[0].points * axes[1].points;
+            (
+                Propagator::Split2d {
+                    operator,
+                    psi,
+                    t: 0.0,
+                    dt,
+                },
+                axes.to_vec(),
+                eval,
+                size,
+                None,
+            )
+        }
         (Method::SplitOperator, _) => {
             let axis = spec.grid_axis(0)?;
             let operator =
@@ -703,7 +740,7 @@ pub fn solve(
     }
     let seconds = started.elapsed().as_secs_f64();
     let dt = match &propagator {
-        Propagator::Split { dt, .. } => Some(*dt),
+        Propagator::Split { dt, .. } | Propagator::Split2d { dt, .. } => Some(*dt),
         _ => None,
     };
     let (reference_name, reference) = reference(spec, &eval_axes)?;
@@ -757,6 +794,16 @@ impl Propagator {
             Propagator::Net(net) => net.psi_at(&eval[0], t),
             Propagator::Eigen(net) => net.psi_on_grid(t),
             Propagator::Split {
+                operator,
+                psi,
+                t: now,
+                dt,
+            } => {
+                *psi = operator.propagate(psi, t - *now, *dt)?;
+                *now = t;
+                psi.clone()
+            }
+            Propagator::Split2d {
                 operator,
                 psi,
                 t: now,
