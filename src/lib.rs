@@ -23,6 +23,7 @@ pub mod exact;
 pub mod hilbert;
 pub mod io;
 pub mod lattice;
+pub mod nonadiabatic;
 pub mod operator;
 pub mod progress;
 pub mod sampler;
