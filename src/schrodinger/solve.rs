@@ -542,19 +542,19 @@ fn direction(d: usize, dim: usize) -> String {
     }
 }
 
+/// A split-operator propagator in one or two dimensions.
+enum Grid {
+    One(SplitOperator),
+    Two(SplitOperator2d),
+}
+
 /// A representation that gives ψ on the evaluation grid at any time.
 enum Propagator {
     Lattice(TensorFit),
     Net(super::plane_wave::PlaneWaveNet),
     Eigen(EigenbasisNet),
     Split {
-        operator: SplitOperator,
-        psi: Vec<Complex64>,
-        t: f64,
-        dt: f64,
-    },
-    Split2d {
-        operator: SplitOperator2d,
+        operator: Grid,
         psi: Vec<Complex64>,
         t: f64,
         dt: f64,
@@ -681,8 +681,8 @@ pub fn solve(
             let eval = operator.axes.to_vec();
             let size = axes[0].points * axes[1].points;
             (
-                Propagator::Split2d {
-                    operator,
+                Propagator::Split {
+                    operator: Grid::Two(operator),
                     psi,
                     t: 0.0,
                     dt,
@@ -702,7 +702,7 @@ pub fn solve(
             let grid = operator.grid.clone();
             (
                 Propagator::Split {
-                    operator,
+                    operator: Grid::One(operator),
                     psi,
                     t: 0.0,
                     dt,
@@ -740,7 +740,7 @@ pub fn solve(
     }
     let seconds = started.elapsed().as_secs_f64();
     let dt = match &propagator {
-        Propagator::Split { dt, .. } | Propagator::Split2d { dt, .. } => Some(*dt),
+        Propagator::Split { dt, .. } => Some(*dt),
         _ => None,
     };
     let (reference_name, reference) = reference(spec, &eval_axes)?;
@@ -799,17 +799,10 @@ impl Propagator {
                 t: now,
                 dt,
             } => {
-                *psi = operator.propagate(psi, t - *now, *dt)?;
-                *now = t;
-                psi.clone()
-            }
-            Propagator::Split2d {
-                operator,
-                psi,
-                t: now,
-                dt,
-            } => {
-                *psi = operator.propagate(psi, t - *now, *dt)?;
+                *psi = match operator {
+                    Grid::One(o) => o.propagate(psi, t - *now, *dt)?,
+                    Grid::Two(o) => o.propagate(psi, t - *now, *dt)?,
+                };
                 *now = t;
                 psi.clone()
             }

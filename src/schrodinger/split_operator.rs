@@ -66,55 +66,82 @@ impl SplitOperator {
 
     /// `ψ(t)` from `ψ(0)` on the grid, in `⌈t/δt⌉` equal steps of at most `dt`.
     pub fn propagate(&self, psi0: &[Complex64], t: f64, dt: f64) -> Result<Vec<Complex64>> {
-        if !(dt > 0.0 && dt.is_finite()) {
-            return Err(Error::invalid(
-                "split_operator.dt",
-                format!("{dt} must be a positive time step"),
-            ));
-        }
-        if !(t >= 0.0 && t.is_finite()) {
-            return Err(Error::invalid("times", format!("{t} must be non-negative")));
-        }
         let m = self.grid.len();
         assert_eq!(psi0.len(), m, "one amplitude per grid point");
-        let steps = (t / dt).ceil() as usize;
-        let mut psi = psi0.to_vec();
-        if steps == 0 {
-            return Ok(psi);
-        }
-        let h = t / steps as f64;
-        let (hbar, mass) = (self.units.hbar, self.units.mass);
-        let half_potential: Vec<Complex64> = self
-            .potential
-            .iter()
-            .map(|v| Complex64::from_polar(1.0, -v * h / (2.0 * hbar)))
-            .collect();
-        let scale = 1.0 / m as f64;
-        let kinetic: Vec<Complex64> = self
-            .wave_numbers
-            .iter()
-            .map(|k| Complex64::from_polar(scale, -hbar * k * k * h / (2.0 * mass)))
-            .collect();
+        let k_squared: Vec<f64> = self.wave_numbers.iter().map(|k| k * k).collect();
         let mut planner = FftPlanner::new();
         let forward = planner.plan_fft_forward(m);
         let inverse = planner.plan_fft_inverse(m);
-        let mut scratch = vec![Complex64::default(); forward.get_inplace_scratch_len()];
-        let mut scratch_inverse = vec![Complex64::default(); inverse.get_inplace_scratch_len()];
-        for _ in 0..steps {
-            for (p, &v) in psi.iter_mut().zip(&half_potential) {
-                *p *= v;
-            }
-            forward.process_with_scratch(&mut psi, &mut scratch);
-            for (p, &k) in psi.iter_mut().zip(&kinetic) {
-                *p *= k;
-            }
-            inverse.process_with_scratch(&mut psi, &mut scratch_inverse);
-            for (p, &v) in psi.iter_mut().zip(&half_potential) {
-                *p *= v;
-            }
-        }
-        Ok(psi)
+        let length = forward
+            .get_inplace_scratch_len()
+            .max(inverse.get_inplace_scratch_len());
+        let mut scratch = vec![Complex64::default(); length];
+        strang(
+            psi0,
+            &self.potential,
+            &k_squared,
+            self.units,
+            t,
+            dt,
+            |psi, back| {
+                let plan = if back { &inverse } else { &forward };
+                plan.process_with_scratch(psi, &mut scratch);
+            },
+        )
     }
+}
+
+/// `⌈t/δt⌉` Strang steps `e^{−iVh/2ħ} F⁻¹ e^{−iħ|k|²h/2m} F e^{−iVh/2ħ}` of equal length
+/// `h ≤ dt`, with `V` per grid point, `|k|²` per FFT bin, and the unnormalized
+/// transform `fft(ψ, inverse)`.
+fn strang(
+    psi0: &[Complex64],
+    potential: &[f64],
+    k_squared: &[f64],
+    units: Units,
+    t: f64,
+    dt: f64,
+    mut fft: impl FnMut(&mut [Complex64], bool),
+) -> Result<Vec<Complex64>> {
+    if !(dt > 0.0 && dt.is_finite()) {
+        return Err(Error::invalid(
+            "split_operator.dt",
+            format!("{dt} must be a positive time step"),
+        ));
+    }
+    if !(t >= 0.0 && t.is_finite()) {
+        return Err(Error::invalid("times", format!("{t} must be non-negative")));
+    }
+    let steps = (t / dt).ceil() as usize;
+    let mut psi = psi0.to_vec();
+    if steps == 0 {
+        return Ok(psi);
+    }
+    let h = t / steps as f64;
+    let (hbar, mass) = (units.hbar, units.mass);
+    let half_potential: Vec<Complex64> = potential
+        .iter()
+        .map(|v| Complex64::from_polar(1.0, -v * h / (2.0 * hbar)))
+        .collect();
+    let scale = 1.0 / psi.len() as f64;
+    let kinetic: Vec<Complex64> = k_squared
+        .iter()
+        .map(|k2| Complex64::from_polar(scale, -hbar * k2 * h / (2.0 * mass)))
+        .collect();
+    for _ in 0..steps {
+        for (p, &v) in psi.iter_mut().zip(&half_potential) {
+            *p *= v;
+        }
+        fft(&mut psi, false);
+        for (p, &k) in psi.iter_mut().zip(&kinetic) {
+            *p *= k;
+        }
+        fft(&mut psi, true);
+        for (p, &v) in psi.iter_mut().zip(&half_potential) {
+            *p *= v;
+        }
+    }
+    Ok(psi)
 }
 
 /// Angular wave numbers of the FFT bins of `points` samples on a box of `length`:
@@ -178,56 +205,28 @@ impl SplitOperator2d {
 
     /// `ψ(t)` from `ψ(0)` (row-major, y fastest) in `⌈t/δt⌉` equal steps of at most `dt`.
     pub fn propagate(&self, psi0: &[Complex64], t: f64, dt: f64) -> Result<Vec<Complex64>> {
-        if !(dt > 0.0 && dt.is_finite()) {
-            return Err(Error::invalid(
-                "split_operator.dt",
-                format!("{dt} must be a positive time step"),
-            ));
-        }
-        if !(t >= 0.0 && t.is_finite()) {
-            return Err(Error::invalid("times", format!("{t} must be non-negative")));
-        }
         let (nx, ny) = (self.axes[0].len(), self.axes[1].len());
         assert_eq!(psi0.len(), nx * ny, "one amplitude per grid point");
-        let steps = (t / dt).ceil() as usize;
-        let mut psi = psi0.to_vec();
-        if steps == 0 {
-            return Ok(psi);
-        }
-        let h = t / steps as f64;
-        let (hbar, mass) = (self.units.hbar, self.units.mass);
-        let half_potential: Vec<Complex64> = self
-            .potential
+        let k_squared: Vec<f64> = self.wave_numbers[0]
             .iter()
-            .map(|v| Complex64::from_polar(1.0, -v * h / (2.0 * hbar)))
-            .collect();
-        let scale = 1.0 / (nx * ny) as f64;
-        let kinetic: Vec<Complex64> = self.wave_numbers[0]
-            .iter()
-            .flat_map(|kx| {
-                self.wave_numbers[1].iter().map(move |ky| {
-                    Complex64::from_polar(scale, -hbar * (kx * kx + ky * ky) * h / (2.0 * mass))
-                })
-            })
+            .flat_map(|kx| self.wave_numbers[1].iter().map(move |ky| kx * kx + ky * ky))
             .collect();
         let mut planner = FftPlanner::new();
         let forward = [planner.plan_fft_forward(ny), planner.plan_fft_forward(nx)];
         let inverse = [planner.plan_fft_inverse(ny), planner.plan_fft_inverse(nx)];
         let mut columns = vec![Complex64::default(); nx * ny];
-        for _ in 0..steps {
-            for (p, &v) in psi.iter_mut().zip(&half_potential) {
-                *p *= v;
-            }
-            fft_2d(&mut psi, &mut columns, ny, &*forward[0], &*forward[1]);
-            for (p, &k) in psi.iter_mut().zip(&kinetic) {
-                *p *= k;
-            }
-            fft_2d(&mut psi, &mut columns, ny, &*inverse[0], &*inverse[1]);
-            for (p, &v) in psi.iter_mut().zip(&half_potential) {
-                *p *= v;
-            }
-        }
-        Ok(psi)
+        strang(
+            psi0,
+            &self.potential,
+            &k_squared,
+            self.units,
+            t,
+            dt,
+            |psi, back| {
+                let plans = if back { &inverse } else { &forward };
+                fft_2d(psi, &mut columns, ny, &*plans[0], &*plans[1]);
+            },
+        )
     }
 }
 
