@@ -25,6 +25,7 @@ pub mod io;
 pub mod lattice;
 pub mod nonadiabatic;
 pub mod operator;
+pub mod optim;
 pub mod progress;
 pub mod sampler;
 pub mod scalar;

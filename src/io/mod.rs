@@ -1,6 +1,7 @@
 //! Everything that touches files: TOML decks, sampled initial states and HDF5 output.
 
 pub mod deck;
+pub mod diabatic_data;
 pub mod ground_state;
 pub mod h5;
 pub mod output;

@@ -11,7 +11,6 @@
 //! Units: `ħ` and the mass `m` are parameters (default 1); lengths, times and wave
 //! vectors are in the matching units (`k` in inverse length, `ω = ħ|k|²/2m`).
 
-mod adam;
 mod eigenbasis;
 mod fit;
 mod initial;
@@ -23,7 +22,6 @@ mod solve;
 mod split_operator;
 mod trainable;
 
-pub use adam::Adam;
 pub use eigenbasis::{coherent_state, EigenbasisNet};
 pub use fit::{fit_lattice, fit_least_squares, Fit, Lattice1d, TensorFit};
 pub use initial::{packet_overlap, Extent, InitialState, SampledState, Widths};

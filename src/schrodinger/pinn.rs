@@ -37,9 +37,9 @@
 //! run sequentially, blocks run in parallel and their partial sums are added in block
 //! order: for a given seed the result is bit-identical for any number of threads.
 
-use super::adam::Adam;
 use super::plane_wave::{Evaluation, Units};
 use crate::error::{Error, Result};
+use crate::optim::Adam;
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
 use num_complex::Complex64;

@@ -11,10 +11,10 @@
 //! free equation exactly. After the last epoch the coefficients are re-solved by
 //! least squares for the final wave vectors.
 
-use super::adam::Adam;
 use super::fit::{fit_least_squares, Fit};
 use super::plane_wave::Units;
 use crate::error::{Error, Result};
+use crate::optim::Adam;
 use num_complex::Complex64;
 use rayon::prelude::*;
 use std::ops::ControlFlow;

@@ -3,7 +3,7 @@
 mod checkpoint;
 mod driver;
 mod jacobian;
-mod linalg;
+pub(crate) mod linalg;
 mod local_energy;
 mod optimizer;
 mod setup;
