@@ -67,9 +67,22 @@ fn main() {
             "tully3" => Box::new(Tully3::default()),
             other => panic!("unknown model {other}"),
         };
-        let mut data = DiabaticData::from_model(model.as_ref(), 200, -10.0, 10.0).unwrap();
+        let mut data = DiabaticData::from_model(
+            model.as_ref(),
+            200,
+            -10.0,
+            10.0,
+            if std::env::var("UNIFORM").is_ok() {
+                hamlet::nonadiabatic::Sampling::Uniform
+            } else {
+                hamlet::nonadiabatic::Sampling::Adaptive
+            },
+        )
+        .unwrap();
         if energies_only {
             data = data.energies_only();
+        } else if std::env::var("GRAD").is_err() {
+            data.gradients = None;
         }
         let report = fit(&data, &settings, &mut |c| {
             if c.step % 1000 == 0 {

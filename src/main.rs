@@ -92,6 +92,10 @@ enum Command {
     ///
     ///   hamlet schrodinger models/harmonic_coherent.toml --method split-operator
     Schrodinger(cli::schrodinger::SchrodingerArgs),
+
+    /// Learned diabatic Hamiltonians: fit a network H_d(R) to adiabatic energies and
+    /// couplings, and scan adiabatic surfaces and couplings of a model or a network.
+    Diabatic(cli::diabatic::DiabaticArgs),
 }
 
 #[derive(Args, Debug)]
@@ -265,6 +269,7 @@ fn main() -> ExitCode {
         Command::Resume(args) => run_resume(args),
         Command::Check(args) => run_check(args),
         Command::Schrodinger(args) => cli::schrodinger::run(args),
+        Command::Diabatic(args) => cli::diabatic::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -535,7 +540,7 @@ fn run_ground_state(args: GroundStateArgs) -> anyhow::Result<()> {
 }
 
 /// Set by SIGINT or SIGTERM; the VMC loop checks it after every iteration.
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+pub(crate) static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 extern "C" fn on_interrupt(_signal: libc::c_int) {
     INTERRUPTED.store(true, Ordering::SeqCst);
@@ -543,7 +548,7 @@ extern "C" fn on_interrupt(_signal: libc::c_int) {
 
 /// Makes SIGINT (Ctrl-C) and SIGTERM finish the current iteration, write a checkpoint
 /// and stop, instead of killing the process mid-write.
-fn catch_interrupts() {
+pub(crate) fn catch_interrupts() {
     let handler = on_interrupt as extern "C" fn(libc::c_int) as libc::sighandler_t;
     // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
     unsafe {
@@ -652,6 +657,15 @@ fn run_check(args: CheckArgs) -> anyhow::Result<()> {
                 deck.set_assignment(assignment)?;
             }
             return cli::schrodinger::check(&deck, args.system.run.json);
+        }
+        if ["data", "network", "training"]
+            .iter()
+            .any(|k| deck.table.contains_key(*k))
+        {
+            for assignment in &args.system.set {
+                deck.set_assignment(assignment)?;
+            }
+            return cli::diabatic::check(&deck, args.system.run.json);
         }
     }
     let deck = load_deck(&args.system, &[])?;

@@ -84,8 +84,8 @@ const TOKENS: &[&str] = &[
     "1e-300",
 ];
 
-/// Validates `text` both as a spin deck and as a Schrödinger deck (with its box and
-/// resolution).
+/// Validates `text` as a spin deck, as a Schrödinger deck (with its box and
+/// resolution) and as a diabatic-fit deck.
 fn check(text: &str) -> Result<(), TestCaseError> {
     let Ok(deck) = Deck::from_str(text, "fuzz.toml") else {
         return Ok(());
@@ -94,6 +94,7 @@ fn check(text: &str) -> Result<(), TestCaseError> {
         deck.problem().map(|_| ()),
         deck.schrodinger()
             .and_then(|p| p.spec.discretization().map(|_| ())),
+        deck.diabatic_fit().map(|_| ()),
     ];
     for e in outcomes.into_iter().filter_map(|o| o.err()) {
         let message = e.to_string();
@@ -206,6 +207,8 @@ fn mutations_reach_the_validators() {
             Ok(d) => match if d.table.contains_key("initial") {
                 d.schrodinger()
                     .and_then(|p| p.spec.discretization().map(|_| ()))
+            } else if d.table.contains_key("data") {
+                d.diabatic_fit().map(|_| ())
             } else {
                 d.problem().map(|_| ())
             } {

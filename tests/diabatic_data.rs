@@ -5,7 +5,7 @@
 
 use hamlet::io::diabatic_data::{read_diabatic_data, write_diabatic_data};
 use hamlet::io::h5::{self, Data, Group};
-use hamlet::nonadiabatic::{DiabaticData, LinearVibronic, Tully1};
+use hamlet::nonadiabatic::{DiabaticData, LinearVibronic, Sampling, Tully1};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -48,8 +48,11 @@ fn error(path: &Path) -> String {
 #[test]
 fn model_data_round_trip_exactly_through_csv_and_hdf5() {
     let dir = Scratch::new("round-trip");
-    let tully = DiabaticData::from_model(&Tully1::default(), 25, -10.0, 10.0).unwrap();
-    let lvc = DiabaticData::from_model(&LinearVibronic::default(), 30, -1.0, 1.0).unwrap();
+    let tully =
+        DiabaticData::from_model(&Tully1::default(), 25, -10.0, 10.0, Sampling::Uniform).unwrap();
+    let lvc =
+        DiabaticData::from_model(&LinearVibronic::default(), 30, -1.0, 1.0, Sampling::Uniform)
+            .unwrap();
     assert_eq!(lvc.n_dims, 2);
     let cases = [
         ("tully", tully.clone()),
@@ -121,7 +124,8 @@ fn hand_written_files_in_either_layout_are_read() {
 #[test]
 fn malformed_hdf5_files_are_explained() {
     let dir = Scratch::new("bad-h5");
-    let good = DiabaticData::from_model(&Tully1::default(), 200, -10.0, 10.0).unwrap();
+    let good =
+        DiabaticData::from_model(&Tully1::default(), 200, -10.0, 10.0, Sampling::Uniform).unwrap();
     let write = |name: &str, edit: &dyn Fn(&mut Group)| -> PathBuf {
         let mut root = Group::default();
         root.set_array(
@@ -320,7 +324,8 @@ fn missing_files_and_unwritable_data_are_explained() {
         );
     }
     // Couplings that are not antisymmetric do not fit the CSV layout.
-    let mut data = DiabaticData::from_model(&Tully1::default(), 5, -1.0, 1.0).unwrap();
+    let mut data =
+        DiabaticData::from_model(&Tully1::default(), 5, -1.0, 1.0, Sampling::Uniform).unwrap();
     data.couplings.as_mut().unwrap()[2] += 1e-3;
     let path = dir.file("asymmetric.csv");
     let err = write_diabatic_data(&path, &data).unwrap_err().to_string();
@@ -362,7 +367,9 @@ fn h5py_reads_and_writes_the_hdf5_layout() {
         return;
     }
     let dir = Scratch::new("h5py");
-    let data = DiabaticData::from_model(&LinearVibronic::default(), 30, -1.0, 1.0).unwrap();
+    let data =
+        DiabaticData::from_model(&LinearVibronic::default(), 30, -1.0, 1.0, Sampling::Uniform)
+            .unwrap();
     let ours = dir.file("ours.h5");
     write_diabatic_data(&ours, &data).unwrap();
     let theirs = dir.file("theirs.h5");

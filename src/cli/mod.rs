@@ -1,3 +1,4 @@
 //! Subcommands kept out of `main.rs`.
 
+pub mod diabatic;
 pub mod schrodinger;

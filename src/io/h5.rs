@@ -328,9 +328,15 @@ fn read_data(ds: &hdf5_pure::Dataset) -> std::result::Result<Data, hdf5_pure::Er
 fn from_attr_value(v: &hdf5_pure::AttrValue) -> Option<Attr> {
     use hdf5_pure::AttrValue as V;
     Some(match v {
-        V::String(s) | V::AsciiString(s) => Attr::Text(s.clone()),
+        // h5py writes a Python `str` as a variable-length string.
+        V::String(s) | V::AsciiString(s) | V::VarLenString(s) | V::VarLenAsciiString(s) => {
+            Attr::Text(s.clone())
+        }
+        V::AsciiStringSized { value, .. } => Attr::Text(value.clone()),
         V::F64(x) => Attr::Float(*x),
+        V::F32(x) => Attr::Float(f64::from(*x)),
         V::I64(x) => Attr::Int(*x),
+        V::I32(x) => Attr::Int(i64::from(*x)),
         V::U8(x) => Attr::Bool(*x != 0),
         _ => return None,
     })

@@ -2,6 +2,8 @@
 
 pub mod deck;
 pub mod diabatic_data;
+pub mod diabatic_deck;
+pub mod diabatic_net_file;
 pub mod ground_state;
 pub mod h5;
 pub mod output;

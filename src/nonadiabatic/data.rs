@@ -117,13 +117,13 @@ impl DiabaticData {
     }
 
     /// Reference data from an analytic model at `points` geometries in the box
-    /// `[start, stop]ᵈ`: a uniform grid in one dimension, the Halton sequence
-    /// (bases 2, 3, 5, …) in more.
+    /// `[start, stop]ᵈ`, placed by `sampling`.
     pub fn from_model(
         model: &dyn DiabaticModel,
         points: usize,
         start: f64,
         stop: f64,
+        sampling: Sampling,
     ) -> Result<Self> {
         let (n, d) = (model.n_states(), model.n_dims());
         if points < 2 {
@@ -137,7 +137,19 @@ impl DiabaticData {
                 ),
             ));
         }
-        let geometries = sample_box(points, d, start, stop);
+        let geometries = match sampling {
+            Sampling::Uniform => sample_box(points, d, start, stop),
+            Sampling::Adaptive if d == 1 => sample_adaptive(model, points, start, stop),
+            Sampling::Adaptive => {
+                return Err(Error::invalid(
+                    "data.sampling",
+                    format!(
+                        "adaptive sampling is for one-dimensional models; this one has {d} \
+                         coordinates: use sampling = \"uniform\" (a Halton sequence)"
+                    ),
+                ))
+            }
+        };
         let mut energies = Vec::with_capacity(points * n);
         let mut gradients = Vec::with_capacity(points * n * d);
         let mut couplings = Vec::with_capacity(points * n * n * d);
@@ -206,6 +218,143 @@ impl DiabaticData {
     }
 }
 
+/// How [`DiabaticData::from_model`] places its geometries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sampling {
+    /// A uniform grid in one dimension (both ends included); the Halton sequence
+    /// (bases 2, 3, 5, …) in more.
+    Uniform,
+    /// One dimension only: a uniform grid of half the points, then the other half
+    /// inserted one at a time at the midpoint of the interval where the cubic through
+    /// the neighbouring points misses the reference curve
+    /// `c(x) = (Eᵢ(x)/ΔE, |d_ij(x)|/Δd)` most (`ΔE`, `Δd` the ranges of energies and
+    /// couplings). Points gather where surfaces and couplings bend, peak, or are not
+    /// smooth (Tully's models 1 and 3 are only C¹ at `x = 0`), and no gap exceeds the
+    /// base grid's spacing.
+    Adaptive,
+}
+
+impl Sampling {
+    /// The name used in decks.
+    pub fn name(self) -> &'static str {
+        match self {
+            Sampling::Uniform => "uniform",
+            Sampling::Adaptive => "adaptive",
+        }
+    }
+
+    /// Parses a deck name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "uniform" => Some(Sampling::Uniform),
+            "adaptive" => Some(Sampling::Adaptive),
+            _ => None,
+        }
+    }
+}
+
+/// The scaled reference curve `c(x)`: energies over `energy_scale`, then `|d_ij|`
+/// (`i < j`) over `coupling_scale`.
+fn curve(model: &dyn DiabaticModel, x: f64, scales: (f64, f64)) -> Vec<f64> {
+    let a = adiabatic(model, &[x], None);
+    let n = a.energies.len();
+    let mut c: Vec<f64> = a.energies.iter().map(|e| e / scales.0).collect();
+    for i in 0..n {
+        for j in i + 1..n {
+            c.push(a.couplings[0][(i, j)].abs() / scales.1);
+        }
+    }
+    c
+}
+
+/// The cubic (or, with fewer points, lower-order) Lagrange interpolant through
+/// `(xs[k], ys[k])`, evaluated at `x`, for every channel.
+fn lagrange(xs: &[f64], ys: &[&Vec<f64>], x: f64) -> Vec<f64> {
+    let mut out = vec![0.0; ys[0].len()];
+    for (k, (&xk, yk)) in xs.iter().zip(ys).enumerate() {
+        let weight: f64 = xs
+            .iter()
+            .enumerate()
+            .filter(|&(j, _)| j != k)
+            .map(|(_, &xj)| (x - xj) / (xk - xj))
+            .product();
+        out.iter_mut()
+            .zip(yk.iter())
+            .for_each(|(o, y)| *o += weight * y);
+    }
+    out
+}
+
+/// [`Sampling::Adaptive`] on `[start, stop]`: a uniform grid of half the points, then
+/// the other half inserted one by one at the midpoint of the interval where the cubic
+/// interpolant of the neighbouring points misses the reference curve most.
+fn sample_adaptive(model: &dyn DiabaticModel, points: usize, start: f64, stop: f64) -> Vec<f64> {
+    let base = (points / 2).max(2);
+    let width = stop - start;
+    // Scales from a fine survey, so channels count equally.
+    let survey: Vec<Vec<f64>> = (0..=1000)
+        .map(|i| curve(model, start + width * i as f64 / 1000.0, (1.0, 1.0)))
+        .collect();
+    let n = model.n_states();
+    let spread = |range: std::ops::Range<usize>| {
+        let (lo, hi) = survey
+            .iter()
+            .flat_map(|c| c[range.clone()].iter())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+                (lo.min(v), hi.max(v))
+            });
+        if hi > lo {
+            hi - lo
+        } else {
+            1.0
+        }
+    };
+    let scales = (spread(0..n), spread(n..survey[0].len()));
+    let mut xs: Vec<f64> = (0..base)
+        .map(|i| start + width * i as f64 / (base - 1) as f64)
+        .collect();
+    let mut ys: Vec<Vec<f64>> = xs.iter().map(|&x| curve(model, x, scales)).collect();
+    // Per interval: its midpoint's curve value and the interpolation miss there.
+    let miss = |xs: &[f64], ys: &[Vec<f64>], i: usize, mid: &[f64]| -> f64 {
+        let lo = i.saturating_sub(1);
+        let hi = (i + 3).min(xs.len());
+        let refs: Vec<&Vec<f64>> = ys[lo..hi].iter().collect();
+        let m = 0.5 * (xs[i] + xs[i + 1]);
+        lagrange(&xs[lo..hi], &refs, m)
+            .iter()
+            .zip(mid)
+            .map(|(p, t)| (p - t).abs())
+            .fold(0.0, f64::max)
+    };
+    let mut mids: Vec<Vec<f64>> = xs
+        .windows(2)
+        .map(|w| curve(model, 0.5 * (w[0] + w[1]), scales))
+        .collect();
+    let mut misses: Vec<f64> = (0..mids.len())
+        .map(|i| miss(&xs, &ys, i, &mids[i]))
+        .collect();
+    while xs.len() < points {
+        let worst = (0..misses.len())
+            .max_by(|&a, &b| misses[a].total_cmp(&misses[b]))
+            .expect("an interval");
+        let x = 0.5 * (xs[worst] + xs[worst + 1]);
+        let y = mids.remove(worst);
+        misses.remove(worst);
+        xs.insert(worst + 1, x);
+        ys.insert(worst + 1, y);
+        for (offset, i) in [worst, worst + 1].into_iter().enumerate() {
+            let m = curve(model, 0.5 * (xs[i] + xs[i + 1]), scales);
+            mids.insert(worst + offset, m);
+            misses.insert(worst + offset, 0.0);
+        }
+        // Stencils of the intervals around the new point changed.
+        for i in worst.saturating_sub(2)..(worst + 4).min(misses.len()) {
+            misses[i] = miss(&xs, &ys, i, &mids[i]);
+        }
+    }
+    xs
+}
+
 /// `points` geometries in `[start, stop]ᵈ`.
 fn sample_box(points: usize, d: usize, start: f64, stop: f64) -> Vec<f64> {
     let width = stop - start;
@@ -251,11 +400,39 @@ mod tests {
     }
 
     #[test]
+    fn adaptive_points_gather_at_the_coupling_peak_and_leave_no_wide_gap() {
+        let x = sample_adaptive(&Tully1::default(), 200, -10.0, 10.0);
+        assert_eq!((x[0], x[199]), (-10.0, 10.0));
+        assert!(x.windows(2).all(|w| w[1] > w[0]));
+        let base = 20.0 / 99.0;
+        let widest = x.windows(2).map(|w| w[1] - w[0]).fold(0.0, f64::max);
+        assert!(widest <= base + 1e-9, "{widest}");
+        let central = x.iter().filter(|v| v.abs() < 1.0).count();
+        assert!(
+            central > 40,
+            "{central} points in |x| < 1 (a uniform grid has 20)"
+        );
+    }
+
+    #[test]
     fn data_from_a_model_has_one_row_per_point_and_rejects_bad_arrays() {
-        let data = DiabaticData::from_model(&Tully1::default(), 11, -5.0, 5.0).unwrap();
+        let data =
+            DiabaticData::from_model(&Tully1::default(), 11, -5.0, 5.0, Sampling::Uniform).unwrap();
         assert_eq!(data.len(), 11);
         assert_eq!(data.couplings.as_ref().unwrap().len(), 11 * 4);
-        let lvc = DiabaticData::from_model(&LinearVibronic::default(), 7, -1.0, 1.0).unwrap();
+        let lvc =
+            DiabaticData::from_model(&LinearVibronic::default(), 7, -1.0, 1.0, Sampling::Uniform)
+                .unwrap();
+        assert!(DiabaticData::from_model(
+            &LinearVibronic::default(),
+            7,
+            -1.0,
+            1.0,
+            Sampling::Adaptive
+        )
+        .unwrap_err()
+        .to_string()
+        .contains("data.sampling"));
         assert_eq!(lvc.gradients.as_ref().unwrap().len(), 7 * 2 * 2);
 
         let err = DiabaticData::new("f", 2, 1, vec![0.0, 1.0], vec![0.0; 3], None, None)

@@ -232,3 +232,17 @@ impl DiabaticModel for LinearVibronic {
         ]
     }
 }
+
+/// Names of the analytic models, as `hamlet diabatic` accepts them.
+pub const MODEL_NAMES: &[&str] = &["tully1", "tully2", "tully3", "lvc2d"];
+
+/// The analytic model called `name` (see [`MODEL_NAMES`]), with its default parameters.
+pub fn analytic_model(name: &str) -> Option<Box<dyn DiabaticModel>> {
+    Some(match name {
+        "tully1" => Box::new(Tully1::default()),
+        "tully2" => Box::new(Tully2::default()),
+        "tully3" => Box::new(Tully3::default()),
+        "lvc2d" => Box::new(LinearVibronic::default()),
+        _ => return None,
+    })
+}

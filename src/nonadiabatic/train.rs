@@ -66,10 +66,10 @@ pub struct FitSettings {
 impl Default for FitSettings {
     fn default() -> Self {
         Self {
-            hidden: vec![32, 32],
+            hidden: vec![48, 48],
             activation: Activation::Tanh,
             weights: LossWeights {
-                energy: 1.0,
+                energy: 10.0,
                 gradient: 1.0,
                 coupling: 1.0,
             },
@@ -77,11 +77,11 @@ impl Default for FitSettings {
             learning_rate: 1e-2,
             final_learning_rate: 1e-4,
             refiner: Refiner::LevenbergMarquardt,
-            refine_iterations: 2000,
+            refine_iterations: 800,
             lbfgs_memory: 20,
             validation_fraction: 0.2,
             check_every: 50,
-            patience: 40,
+            patience: 100,
             weight_decay: 0.0,
             seed: 1,
         }
@@ -89,7 +89,8 @@ impl Default for FitSettings {
 }
 
 impl FitSettings {
-    fn check(&self) -> Result<()> {
+    /// Checks every setting, naming the `training.*` key at fault.
+    pub fn check(&self) -> Result<()> {
         let bad =
             |key: &str, message: &str| Err(Error::invalid(format!("training.{key}"), message));
         let w = &self.weights;
@@ -375,8 +376,8 @@ impl<'a> Objective<'a> {
         (total, gradient)
     }
 
-    /// The scaled residuals `√c · r` (with `√λ θ` for the weight penalty) and, when
-    /// asked, their Jacobian (rows × parameters, row-major).
+    /// The scaled residuals `√c · r` and, when asked, their Jacobian (rows ×
+    /// parameters, row-major). The weight penalty is the solver's ridge.
     fn residuals(&mut self, parameters: &[f64], jacobian: Option<&mut Vec<f64>>) -> Vec<f64> {
         self.net.set_parameters(parameters);
         let want = jacobian.is_some();
@@ -387,23 +388,13 @@ impl<'a> Objective<'a> {
             .map(|range| this.block_residuals(range, want))
             .collect();
         let mut residuals = Vec::new();
-        let total = parameters.len();
-        let root = self.weight_decay.sqrt();
         for (r, _) in &blocks {
             residuals.extend_from_slice(r);
-        }
-        if self.weight_decay > 0.0 {
-            residuals.extend(parameters.iter().map(|p| root * p));
         }
         if let Some(jacobian) = jacobian {
             jacobian.clear();
             for (_, rows) in &blocks {
                 jacobian.extend_from_slice(rows);
-            }
-            if self.weight_decay > 0.0 {
-                for i in 0..total {
-                    jacobian.extend((0..total).map(|j| if i == j { root } else { 0.0 }));
-                }
             }
         }
         residuals
@@ -643,10 +634,11 @@ pub fn fit(
     let parameters = net.parameters().len();
     if values < parameters && settings.weight_decay == 0.0 {
         warnings.push(format!(
-            "the {} training geometries give {values} reference values for {parameters} network \
-             parameters and there is no regularization: the fit is underdetermined and may \
-             oscillate between the points. Add points, use smaller hidden layers, or set \
-             training.weight_decay (e.g. 1e-8)",
+            "the network has {parameters} parameters but the {} training geometries give only \
+             {values} reference values, and there is no regularization: the fit is \
+             underdetermined between the points, and only the validation error tells how well \
+             it generalizes. Add points, use smaller hidden layers, or set \
+             training.weight_decay (e.g. 1e-10)",
             train.len()
         ));
     }
@@ -773,8 +765,11 @@ pub fn fit(
             }
             Refiner::LevenbergMarquardt => {
                 let mut problem = |x: &[f64], j: Option<&mut Vec<f64>>| objective.residuals(x, j);
-                let mut solver =
-                    LevenbergMarquardt::new(LmSettings::default(), start.clone(), &mut problem)?;
+                let lm = LmSettings {
+                    ridge: settings.weight_decay,
+                    ..LmSettings::default()
+                };
+                let mut solver = LevenbergMarquardt::new(lm, start.clone(), &mut problem)?;
                 if check(phase, 0, solver.value(), &start, &mut best, &mut stale)?
                     == Verdict::Continue
                 {

@@ -1,10 +1,13 @@
-//! Levenberg–Marquardt for nonlinear least squares `F(x) = Σ_q r_q(x)²` (Madsen,
-//! Nielsen & Tingleff, *Methods for Non-Linear Least Squares Problems*, 2004, §3.2).
+//! Levenberg–Marquardt for nonlinear least squares with an optional ridge,
+//! `F(x) = Σ_q r_q(x)² + λ|x|²` (Madsen, Nielsen & Tingleff, *Methods for Non-Linear
+//! Least Squares Problems*, 2004, §3.2).
 //!
-//! Each iteration solves `(JᵀJ + μI) δ = −Jᵀr` with `J = ∂r/∂x`, by Cholesky on the
-//! `P × P` matrix `JᵀJ` when there are at most as many parameters `P` as residuals `Q`,
-//! otherwise on the `Q × Q` matrix `JJᵀ` (`δ = −Jᵀ(JJᵀ + μI)⁻¹r`, the same step). The
-//! step is taken when the gain ratio `ρ = (F(x) − F(x + δ)) / (μ|δ|² − δᵀJᵀr)` is
+//! With `J = ∂r/∂x` and `g = Jᵀr + λx`, each iteration solves
+//! `(JᵀJ + cI) δ = −g`, `c = μ + λ`, by Cholesky on the `P × P` matrix `JᵀJ` when there
+//! are at most as many parameters `P` as residuals `Q`, otherwise on the `Q × Q` matrix
+//! `JJᵀ`: `δ = −Jᵀ(JJᵀ + cI)⁻¹r − (λ/c)(x − Jᵀ(JJᵀ + cI)⁻¹Jx)` (push-through and
+//! Woodbury identities, arranged so that nothing is divided by a small `c`). The
+//! step is taken when the gain ratio `ρ = (F(x) − F(x + δ)) / (μ|δ|² − δᵀg)` is
 //! positive, and then `μ ← μ·max(⅓, 1 − (2ρ − 1)³)`; otherwise `μ ← μν`, `ν ← 2ν` and
 //! the step is solved again. `μ₀ = τ max_j (JᵀJ)_jj`.
 //!
@@ -26,6 +29,8 @@ pub struct LmSettings {
     pub initial_damping: f64,
     /// Most rejected steps in a row before an iteration gives up.
     pub max_rejections: usize,
+    /// The ridge `λ ≥ 0`.
+    pub ridge: f64,
 }
 
 impl Default for LmSettings {
@@ -33,6 +38,7 @@ impl Default for LmSettings {
         Self {
             initial_damping: 1e-3,
             max_rejections: 40,
+            ridge: 0.0,
         }
     }
 }
@@ -73,13 +79,23 @@ fn sum_of_squares(r: &[f64]) -> f64 {
     r.iter().map(|v| v * v).sum()
 }
 
+/// `Jᵀv` for `J` (`Q × P`).
+fn transpose_apply(j: &Mat<f64>, v: &[f64]) -> Vec<f64> {
+    (0..j.ncols())
+        .map(|col| (0..j.nrows()).map(|row| j[(row, col)] * v[row]).sum())
+        .collect()
+}
+
 impl LevenbergMarquardt {
     /// Starts at `x0`. Non-finite residuals or Jacobian entries there are an error.
     pub fn new(settings: LmSettings, x0: Vec<f64>, problem: &mut Residuals) -> Result<Self> {
         fix_linear_algebra_partition();
         let mut jacobian = Vec::new();
         let residuals = problem(&x0, Some(&mut jacobian));
-        let value = sum_of_squares(&residuals);
+        let value = sum_of_squares(&residuals) + settings.ridge * sum_of_squares(&x0);
+        if !(settings.ridge >= 0.0 && settings.ridge.is_finite()) {
+            return Err(Error::invalid("training.weight_decay", "must be ≥ 0"));
+        }
         if !value.is_finite() || jacobian.iter().any(|v| !v.is_finite()) {
             return Err(Error::Numerical(format!(
                 "Levenberg–Marquardt start: the loss is {value} or its Jacobian is not finite"
@@ -120,10 +136,13 @@ impl LevenbergMarquardt {
     /// One iteration: solve for the damped Gauss–Newton step until one lowers `F`.
     pub fn step(&mut self, problem: &mut Residuals) -> Result<LmStep> {
         let (p, q) = (self.x.len(), self.residuals.len());
+        let ridge = self.settings.ridge;
         let j = Mat::<f64>::from_fn(q, p, |row, col| self.jacobian[row * p + col]);
-        let gradient: Vec<f64> = (0..p)
-            .map(|col| (0..q).map(|row| j[(row, col)] * self.residuals[row]).sum())
-            .collect();
+        let mut gradient = transpose_apply(&j, &self.residuals);
+        gradient
+            .iter_mut()
+            .zip(&self.x)
+            .for_each(|(g, x)| *g += ridge * x);
         let primal = p <= q;
         let size = if primal { p } else { q };
         let mut gram = Mat::<f64>::zeros(size, size);
@@ -133,9 +152,10 @@ impl LevenbergMarquardt {
             lower_gram_into(gram.as_mut(), j.as_ref(), Conj::No);
         }
         for _ in 0..self.settings.max_rejections {
+            let shift = self.damping + ridge;
             let mut factor = gram.clone();
             for k in 0..size {
-                factor[(k, k)] += self.damping;
+                factor[(k, k)] += shift;
             }
             if cholesky_lower(factor.as_mut()).is_err() {
                 self.reject();
@@ -150,15 +170,21 @@ impl LevenbergMarquardt {
                 );
                 rhs.col_as_slice(0).to_vec()
             } else {
-                let mut rhs = Mat::<f64>::from_fn(q, 1, |k, _| self.residuals[k]);
+                // δ = −Jᵀ(JJᵀ + cI)⁻¹r − (λ/c)(x − Jᵀ(JJᵀ + cI)⁻¹Jx): no division by a
+                // small c of a difference of nearly equal vectors.
+                let mut rhs = Mat::<f64>::from_fn(q, 2, |row, column| match column {
+                    0 => self.residuals[row],
+                    _ => (0..p).map(|col| j[(row, col)] * self.x[col]).sum(),
+                });
                 cholesky_solve_in_place(
                     factor.as_ref(),
                     rhs.as_mut(),
                     faer::get_global_parallelism(),
                 );
-                let y = rhs.col_as_slice(0);
+                let from_residuals = transpose_apply(&j, rhs.col_as_slice(0));
+                let from_ridge = transpose_apply(&j, rhs.col_as_slice(1));
                 (0..p)
-                    .map(|col| -(0..q).map(|row| j[(row, col)] * y[row]).sum::<f64>())
+                    .map(|k| -from_residuals[k] - ridge / shift * (self.x[k] - from_ridge[k]))
                     .collect()
             };
             let predicted = self.damping * sum_of_squares(&delta)
@@ -166,7 +192,7 @@ impl LevenbergMarquardt {
             let trial: Vec<f64> = self.x.iter().zip(&delta).map(|(x, d)| x + d).collect();
             let mut jacobian = Vec::new();
             let residuals = problem(&trial, Some(&mut jacobian));
-            let value = sum_of_squares(&residuals);
+            let value = sum_of_squares(&residuals) + ridge * sum_of_squares(&trial);
             let ratio = (self.value - value) / predicted;
             let finite = value.is_finite() && jacobian.iter().all(|v| v.is_finite());
             if finite && predicted > 0.0 && ratio > 0.0 {
@@ -179,10 +205,10 @@ impl LevenbergMarquardt {
                 let p = self.x.len();
                 let gradient_norm = (0..p)
                     .map(|col| {
-                        (0..self.residuals.len())
+                        let g = (0..self.residuals.len())
                             .map(|row| self.jacobian[row * p + col] * self.residuals[row])
-                            .sum::<f64>()
-                            .powi(2)
+                            .sum::<f64>();
+                        (g + ridge * self.x[col]).powi(2)
                     })
                     .sum::<f64>()
                     .sqrt();
@@ -256,5 +282,45 @@ mod tests {
         };
         let lm = solve(&mut problem, vec![0.3, 0.2, 0.1, 0.5]);
         assert!(lm.value() < 1e-24, "{}", lm.value());
+    }
+
+    #[test]
+    fn a_ridge_gives_the_regularized_least_squares_solution() {
+        // Linear residuals r = Ax − b with 2 rows and 3 unknowns: the minimizer of
+        // |Ax − b|² + λ|x|² is Aᵀ(AAᵀ + λI)⁻¹b, reached in the dual (Woodbury) form.
+        let a = [[1.0, 2.0, -1.0], [0.5, -1.0, 3.0]];
+        let b = [1.0, -2.0];
+        let lambda = 0.3;
+        let mut problem = |x: &[f64], jacobian: Option<&mut Vec<f64>>| {
+            if let Some(j) = jacobian {
+                *j = a.iter().flatten().copied().collect();
+            }
+            (0..2)
+                .map(|i| (0..3).map(|k| a[i][k] * x[k]).sum::<f64>() - b[i])
+                .collect()
+        };
+        let settings = LmSettings {
+            ridge: lambda,
+            ..LmSettings::default()
+        };
+        let mut lm = LevenbergMarquardt::new(settings, vec![0.0; 3], &mut problem).unwrap();
+        for _ in 0..100 {
+            if lm.step(&mut problem).unwrap() == LmStep::Stalled {
+                break;
+            }
+        }
+        // (AAᵀ + λI) y = b, x = Aᵀy.
+        let g = |i: usize, j: usize| {
+            (0..3).map(|k| a[i][k] * a[j][k]).sum::<f64>() + if i == j { lambda } else { 0.0 }
+        };
+        let det = g(0, 0) * g(1, 1) - g(0, 1) * g(1, 0);
+        let y = [
+            (g(1, 1) * b[0] - g(0, 1) * b[1]) / det,
+            (g(0, 0) * b[1] - g(1, 0) * b[0]) / det,
+        ];
+        for (k, x) in lm.x().iter().enumerate() {
+            let expected = a[0][k] * y[0] + a[1][k] * y[1];
+            assert!((x - expected).abs() < 1e-10, "x[{k}] = {x} vs {expected}");
+        }
     }
 }
