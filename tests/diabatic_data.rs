@@ -3,11 +3,13 @@
 //! (`HAMLET_PYTHON`, default `python3`) it also reads a written file and writes one
 //! for hamlet to read.
 
+mod common;
+
 use hamlet::io::diabatic_data::{read_diabatic_data, write_diabatic_data};
 use hamlet::io::h5::{self, Data, Group};
 use hamlet::nonadiabatic::{DiabaticData, LinearVibronic, Sampling, Tully1};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// A per-test scratch directory, removed on drop.
 struct Scratch(PathBuf);
@@ -351,21 +353,9 @@ fn missing_files_and_unwritable_data_are_explained() {
 
 #[test]
 fn h5py_reads_and_writes_the_hdf5_layout() {
-    let python = std::env::var("HAMLET_PYTHON").unwrap_or_else(|_| "python3".into());
-    let has_h5py = Command::new(&python)
-        .args(["-c", "import h5py"])
-        .stderr(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !has_h5py {
-        assert!(
-            std::env::var_os("HAMLET_REQUIRE_H5PY").is_none(),
-            "HAMLET_REQUIRE_H5PY is set but {python} cannot import h5py"
-        );
-        eprintln!("skipped: {python} cannot import h5py (set HAMLET_PYTHON)");
+    let Some(python) = common::python_with("h5py") else {
         return;
-    }
+    };
     let dir = Scratch::new("h5py");
     let data =
         DiabaticData::from_model(&LinearVibronic::default(), 30, -1.0, 1.0, Sampling::Uniform)

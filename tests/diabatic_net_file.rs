@@ -4,11 +4,13 @@
 //! module documentation evaluates a written network and must agree with hamlet, and a
 //! network written by hand with h5py reads back.
 
+mod common;
+
 use hamlet::io::diabatic_net_file::{net_from_group, net_to_group, read_net, write_net};
 use hamlet::io::h5::{self, Attr, Data, Group};
 use hamlet::nonadiabatic::{Activation, Architecture, DiabaticModel, DiabaticNet, Scaling};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// A per-test scratch directory, removed on drop.
 struct Scratch(PathBuf);
@@ -412,21 +414,9 @@ fn documented_python_example() -> String {
 
 #[test]
 fn the_documented_numpy_evaluation_agrees_and_h5py_files_read_back() {
-    let python = std::env::var("HAMLET_PYTHON").unwrap_or_else(|_| "python3".into());
-    let has_h5py = Command::new(&python)
-        .args(["-c", "import h5py, numpy"])
-        .stderr(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !has_h5py {
-        assert!(
-            std::env::var_os("HAMLET_REQUIRE_H5PY").is_none(),
-            "HAMLET_REQUIRE_H5PY is set but {python} cannot import h5py"
-        );
-        eprintln!("skipped: {python} cannot import h5py and numpy (set HAMLET_PYTHON)");
+    let Some(python) = common::python_with("h5py, numpy") else {
         return;
-    }
+    };
     let dir = Scratch::new("h5py");
     let driver = r#"
 import sys, json

@@ -4,24 +4,15 @@
 //! h5py is missing the test says so and passes, unless `HAMLET_REQUIRE_H5PY` is set
 //! (as in CI), where it fails.
 
+mod common;
+
 use std::process::Command;
 
 #[test]
 fn h5py_reads_every_kind_of_output_file() {
-    let python = std::env::var("HAMLET_PYTHON").unwrap_or_else(|_| "python3".into());
-    let has_h5py = Command::new(&python)
-        .args(["-c", "import h5py"])
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !has_h5py {
-        assert!(
-            std::env::var_os("HAMLET_REQUIRE_H5PY").is_none(),
-            "HAMLET_REQUIRE_H5PY is set but {python} cannot import h5py"
-        );
-        eprintln!("skipped: {python} cannot import h5py (set HAMLET_PYTHON)");
+    let Some(python) = common::python_with("h5py") else {
         return;
-    }
+    };
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/check_h5.py");
     let out = Command::new(&python)
         .args([script, env!("CARGO_BIN_EXE_hamlet")])

@@ -165,18 +165,12 @@ fn read_h5(path: &Path) -> Result<DiabaticData> {
         let Some(ds) = root.datasets.get(name) else {
             return Ok(None);
         };
-        let values = match &ds.data {
-            Data::Float(v) => v.clone(),
-            Data::Int(v) => v.iter().map(|&i| i as f64).collect(),
-            Data::UInt(v) => v.iter().map(|&i| i as f64).collect(),
-            Data::Byte(v) => v.iter().map(|&i| f64::from(i)).collect(),
-            Data::Complex(_) => {
-                return Err(invalid(
-                    path,
-                    format!("dataset '{name}' is complex; store it as float64"),
-                ))
-            }
-        };
+        let values = ds.data.to_f64().ok_or_else(|| {
+            invalid(
+                path,
+                format!("dataset '{name}' is complex; store it as float64"),
+            )
+        })?;
         Ok(Some((values, ds.shape.as_slice())))
     };
     let (geometries, g_shape) = dataset("geometries")?.ok_or_else(|| {

@@ -360,17 +360,11 @@ impl Reader<'_> {
                 "no dataset '{name}' ({what}); a diabatic network file needs it"
             )));
         };
-        let values = match &ds.data {
-            Data::Float(v) => v.clone(),
-            Data::Int(v) => v.iter().map(|&i| i as f64).collect(),
-            Data::UInt(v) => v.iter().map(|&i| i as f64).collect(),
-            Data::Byte(v) => v.iter().map(|&i| f64::from(i)).collect(),
-            Data::Complex(_) => {
-                return Err(self.fail(format!(
-                    "the dataset '{name}' is complex; store it as float64"
-                )))
-            }
-        };
+        let values = ds.data.to_f64().ok_or_else(|| {
+            self.fail(format!(
+                "the dataset '{name}' is complex; store it as float64"
+            ))
+        })?;
         Ok((values, ds.shape.clone()))
     }
 

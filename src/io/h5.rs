@@ -52,6 +52,17 @@ impl Data {
         }
     }
 
+    /// The elements as floats (integers converted); `None` for complex data.
+    pub fn to_f64(&self) -> Option<Vec<f64>> {
+        Some(match self {
+            Data::Float(v) => v.clone(),
+            Data::Int(v) => v.iter().map(|&i| i as f64).collect(),
+            Data::UInt(v) => v.iter().map(|&i| i as f64).collect(),
+            Data::Byte(v) => v.iter().map(|&i| f64::from(i)).collect(),
+            Data::Complex(_) => return None,
+        })
+    }
+
     fn len(&self) -> usize {
         match self {
             Data::Float(v) => v.len(),

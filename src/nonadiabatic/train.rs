@@ -733,7 +733,29 @@ pub fn fit(
         stale = 0;
         let start = best.1.clone();
         let phase = settings.refiner.name();
-        match settings.refiner {
+        // Runs the solver's `step` (stalled?, value, x) with checks every `cadence`
+        // iterations, at a stall and at the end; returns the iterations run.
+        let mut refine = |cadence: usize,
+                          start_value: f64,
+                          step: &mut dyn FnMut() -> Result<(bool, f64, Vec<f64>)>|
+         -> Result<usize> {
+            if check(phase, 0, start_value, &start, &mut best, &mut stale)? != Verdict::Continue {
+                return Ok(0);
+            }
+            let last = settings.refine_iterations;
+            for iteration in 1..=last {
+                let (stalled, value, x) = step()?;
+                if (stalled || iteration % cadence == 0 || iteration == last)
+                    && (check(phase, iteration, value, &x, &mut best, &mut stale)?
+                        != Verdict::Continue
+                        || stalled)
+                {
+                    return Ok(iteration);
+                }
+            }
+            Ok(last)
+        };
+        refine_iterations = match settings.refiner {
             Refiner::Lbfgs => {
                 let mut evaluate = |x: &[f64], g: &mut [f64]| objective.evaluate(x, Some(g));
                 let lbfgs = LbfgsSettings {
@@ -741,27 +763,11 @@ pub fn fit(
                     ..LbfgsSettings::default()
                 };
                 let mut solver = Lbfgs::new(lbfgs, start.clone(), &mut evaluate)?;
-                if check(phase, 0, solver.value(), &start, &mut best, &mut stale)?
-                    == Verdict::Continue
-                {
-                    for iteration in 1..=settings.refine_iterations {
-                        let step = solver.step(&mut evaluate)?;
-                        refine_iterations = iteration;
-                        let done = step == LbfgsStep::Stalled;
-                        if done
-                            || iteration % settings.check_every == 0
-                            || iteration == settings.refine_iterations
-                        {
-                            let x = solver.x().to_vec();
-                            if check(phase, iteration, solver.value(), &x, &mut best, &mut stale)?
-                                != Verdict::Continue
-                                || done
-                            {
-                                break;
-                            }
-                        }
-                    }
-                }
+                let value = solver.value();
+                refine(settings.check_every, value, &mut || {
+                    let stalled = solver.step(&mut evaluate)? == LbfgsStep::Stalled;
+                    Ok((stalled, solver.value(), solver.x().to_vec()))
+                })?
             }
             Refiner::LevenbergMarquardt => {
                 let mut problem = |x: &[f64], j: Option<&mut Vec<f64>>| objective.residuals(x, j);
@@ -770,24 +776,14 @@ pub fn fit(
                     ..LmSettings::default()
                 };
                 let mut solver = LevenbergMarquardt::new(lm, start.clone(), &mut problem)?;
-                if check(phase, 0, solver.value(), &start, &mut best, &mut stale)?
-                    == Verdict::Continue
-                {
-                    for iteration in 1..=settings.refine_iterations {
-                        let step = solver.step(&mut problem)?;
-                        refine_iterations = iteration;
-                        let done = step == LmStep::Stalled;
-                        let x = solver.x().to_vec();
-                        if check(phase, iteration, solver.value(), &x, &mut best, &mut stale)?
-                            != Verdict::Continue
-                            || done
-                        {
-                            break;
-                        }
-                    }
-                }
+                let value = solver.value();
+                // Each iteration costs a Jacobian: check every one.
+                refine(1, value, &mut || {
+                    let stalled = solver.step(&mut problem)? == LmStep::Stalled;
+                    Ok((stalled, solver.value(), solver.x().to_vec()))
+                })?
             }
-        }
+        };
     }
     net.set_parameters(&best.1);
     let train_metrics = metrics(&net, &train);

@@ -52,3 +52,25 @@ pub fn failure(args: &[&str]) -> String {
     );
     err
 }
+
+/// The Python of `HAMLET_PYTHON` (default `python3`) if it can import `modules`
+/// (e.g. "h5py, numpy"); otherwise `None`, after checking that `HAMLET_REQUIRE_H5PY`
+/// (set in CI) does not demand it.
+pub fn python_with(modules: &str) -> Option<String> {
+    let python = std::env::var("HAMLET_PYTHON").unwrap_or_else(|_| "python3".into());
+    let found = Command::new(&python)
+        .args(["-c", &format!("import {modules}")])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if found {
+        return Some(python);
+    }
+    assert!(
+        std::env::var_os("HAMLET_REQUIRE_H5PY").is_none(),
+        "HAMLET_REQUIRE_H5PY is set but {python} cannot import {modules}"
+    );
+    eprintln!("skipped: {python} cannot import {modules} (set HAMLET_PYTHON)");
+    None
+}
