@@ -43,7 +43,7 @@ pub fn adiabatic(
     previous: Option<&DMatrix<f64>>,
 ) -> Adiabatic {
     let n = model.n_states();
-    let v = model.potential(r);
+    let (v, dv) = model.potential_and_gradient(r);
     let eigen = v.symmetric_eigen();
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| eigen.eigenvalues[a].total_cmp(&eigen.eigenvalues[b]));
@@ -67,7 +67,7 @@ pub fn adiabatic(
     let mut gradients = DMatrix::zeros(n, dims);
     let mut couplings = Vec::with_capacity(dims);
     let mut near_degenerate = false;
-    for (k, dv) in model.gradient(r).iter().enumerate() {
+    for (k, dv) in dv.iter().enumerate() {
         // (Uᵀ ∂V U)_ij
         let projected = vectors.transpose() * dv * &vectors;
         let mut d = DMatrix::zeros(n, n);

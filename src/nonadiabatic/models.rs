@@ -26,6 +26,10 @@ pub trait DiabaticModel: Sync {
     fn potential(&self, r: &[f64]) -> DMatrix<f64>;
     /// `∂V/∂R_k` for `k < d` (hartree/bohr).
     fn gradient(&self, r: &[f64]) -> Vec<DMatrix<f64>>;
+    /// `V(R)` and `∂V/∂R` together (models that compute both in one pass override it).
+    fn potential_and_gradient(&self, r: &[f64]) -> (DMatrix<f64>, Vec<DMatrix<f64>>) {
+        (self.potential(r), self.gradient(r))
+    }
 }
 
 fn symmetric(v11: f64, v22: f64, v12: f64) -> DMatrix<f64> {

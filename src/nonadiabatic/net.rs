@@ -512,11 +512,16 @@ impl DiabaticModel for DiabaticNet {
         self.matrix(|e| f.entries[(e, 0)])
     }
     fn gradient(&self, r: &[f64]) -> Vec<DMatrix<f64>> {
+        self.potential_and_gradient(r).1
+    }
+    fn potential_and_gradient(&self, r: &[f64]) -> (DMatrix<f64>, Vec<DMatrix<f64>>) {
         let f = self.single(r);
-        f.entry_gradients
+        let gradient = f
+            .entry_gradients
             .iter()
             .map(|g| self.matrix(|e| g[(e, 0)]))
-            .collect()
+            .collect();
+        (self.matrix(|e| f.entries[(e, 0)]), gradient)
     }
 }
 
