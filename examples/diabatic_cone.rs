@@ -13,7 +13,7 @@ fn main() {
         .expect("usage: diabatic_cone NET.h5");
     let net = read_net(std::path::Path::new(&path)).unwrap();
     let exact = LinearVibronic::default();
-    let seam = find_intersection(&net, [0.05, 0.05], 1e-12).unwrap();
+    let seam = find_intersection(&net, [0.05, 0.05], 1e-10).unwrap();
     let distance = seam.point[0].hypot(seam.point[1]);
     println!(
         "learned intersection at ({:.3e}, {:.3e}): {:.2e} bohr from the exact one at the origin, gap {:.1e} Eh, {} Newton steps",

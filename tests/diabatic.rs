@@ -132,8 +132,8 @@ fn the_learned_linear_vibronic_cone_sits_at_the_exact_one_and_its_coupling_diver
     let data = DiabaticData::from_model(exact.as_ref(), 400, -2.0, 2.0, Sampling::Uniform).unwrap();
     let mut data = data;
     data.gradients = None;
-    // Seed 1234 (the command line's default). With seed 1 Levenberg–Marquardt stalls at
-    // 2·10⁻⁴ Eh and finds no intersection: the 2-D fit is seed-sensitive.
+    // Seed 1234 (the command line's default). With seed 1 the fit learns an avoided
+    // crossing (gap 0.02 Eh at the origin) instead of the cone: see the README.
     let settings = FitSettings {
         seed: 1234,
         ..FitSettings::default()
