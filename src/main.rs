@@ -649,23 +649,20 @@ fn drive_ground_state(
 fn run_check(args: CheckArgs) -> anyhow::Result<()> {
     if let Some(path) = &args.system.deck {
         let mut deck = Deck::from_file(path)?;
-        if ["initial", "times", "method"]
-            .iter()
-            .any(|k| deck.table.contains_key(*k))
-        {
+        let has = |keys: &[&str]| keys.iter().any(|k| deck.table.contains_key(*k));
+        type Checker = fn(&Deck, bool) -> anyhow::Result<()>;
+        let checker: Option<Checker> = if has(&["initial", "times", "method"]) {
+            Some(cli::schrodinger::check)
+        } else if has(&["data", "network", "training"]) {
+            Some(cli::diabatic::check)
+        } else {
+            None
+        };
+        if let Some(check) = checker {
             for assignment in &args.system.set {
                 deck.set_assignment(assignment)?;
             }
-            return cli::schrodinger::check(&deck, args.system.run.json);
-        }
-        if ["data", "network", "training"]
-            .iter()
-            .any(|k| deck.table.contains_key(*k))
-        {
-            for assignment in &args.system.set {
-                deck.set_assignment(assignment)?;
-            }
-            return cli::diabatic::check(&deck, args.system.run.json);
+            return check(&deck, args.system.run.json);
         }
     }
     let deck = load_deck(&args.system, &[])?;

@@ -7,6 +7,7 @@ use clap::{Args, Subcommand};
 use hamlet::io::diabatic_deck::DiabaticFitProblem;
 use hamlet::io::diabatic_net_file::{read_net, write_net};
 use hamlet::io::h5::{Attr, Data, Group};
+use hamlet::io::run_file::refuse_existing;
 use hamlet::io::Deck;
 use hamlet::nonadiabatic::{
     adiabatic, analytic_model, fit, DiabaticModel, FitCheck, FitMetrics, FitReport, MODEL_NAMES,
@@ -140,16 +141,7 @@ fn run_fit(args: FitArgs) -> anyhow::Result<()> {
     let deck = load(&args)?;
     let problem = deck.diabatic_fit()?;
     if let Some(path) = &problem.output {
-        if path.exists() && !args.run.force {
-            return Err(Error::invalid(
-                "output.file",
-                format!(
-                    "'{}' already exists; pass --force to overwrite it, or choose another name",
-                    path.display()
-                ),
-            )
-            .into());
-        }
+        refuse_existing(path, args.run.force)?;
     }
     let data = problem.data()?;
     let settings = &problem.settings;

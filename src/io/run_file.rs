@@ -34,20 +34,26 @@ pub struct RunFile {
     root: Group,
 }
 
+/// Refuses to replace an existing output file unless `force`.
+pub fn refuse_existing(path: &Path, force: bool) -> Result<()> {
+    if path.exists() && !force {
+        return Err(Error::invalid(
+            "output.file",
+            format!(
+                "'{}' already exists; pass --force to overwrite it, or choose another name",
+                path.display()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 impl RunFile {
     /// Starts the file at `path`: refuses to replace an existing file unless `force`,
     /// and writes the root attributes (with `complete = false`) at once, so that an
     /// unwritable destination fails before any work is done.
     pub fn create(path: &Path, force: bool, provenance: &Provenance) -> Result<Self> {
-        if path.exists() && !force {
-            return Err(Error::invalid(
-                "output.file",
-                format!(
-                    "'{}' already exists; pass --force to overwrite it, or choose another name",
-                    path.display()
-                ),
-            ));
-        }
+        refuse_existing(path, force)?;
         if path.is_dir() {
             return Err(Error::invalid(
                 "output.file",

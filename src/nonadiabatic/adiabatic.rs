@@ -35,6 +35,18 @@ pub struct Adiabatic {
     pub near_degenerate: bool,
 }
 
+/// Eigenvalues of the symmetric `v`, ascending, and the eigenvectors as columns in the
+/// same order (signs as the solver leaves them).
+pub(super) fn ascending_eigen(v: DMatrix<f64>) -> (Vec<f64>, DMatrix<f64>) {
+    let n = v.nrows();
+    let eigen = v.symmetric_eigen();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| eigen.eigenvalues[a].total_cmp(&eigen.eigenvalues[b]));
+    let values = order.iter().map(|&i| eigen.eigenvalues[i]).collect();
+    let vectors = DMatrix::from_fn(n, n, |row, col| eigen.eigenvectors[(row, order[col])]);
+    (values, vectors)
+}
+
 /// The adiabatic quantities of `model` at `r`, with eigenvector signs aligned to
 /// `previous` (the vectors at the previous geometry of a path) when given.
 pub fn adiabatic(
@@ -44,11 +56,7 @@ pub fn adiabatic(
 ) -> Adiabatic {
     let n = model.n_states();
     let (v, dv) = model.potential_and_gradient(r);
-    let eigen = v.symmetric_eigen();
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| eigen.eigenvalues[a].total_cmp(&eigen.eigenvalues[b]));
-    let energies: Vec<f64> = order.iter().map(|&i| eigen.eigenvalues[i]).collect();
-    let mut vectors = DMatrix::from_fn(n, n, |row, col| eigen.eigenvectors[(row, order[col])]);
+    let (energies, mut vectors) = ascending_eigen(v);
     for i in 0..n {
         let flip = match previous {
             Some(p) => vectors.column(i).dot(&p.column(i)) < 0.0,

@@ -17,7 +17,7 @@
 //! `∂L/∂H = U [diag(λ̄) + F ∘ Σ_k (G̃_k B_k − B_k G̃_k)] Uᵀ` and `∂L/∂(∂_k H) = U B_k Uᵀ`.
 //! Gaps below [`DEGENERACY_GAP`] are floored, as in the adapter.
 
-use super::adiabatic::DEGENERACY_GAP;
+use super::adiabatic::{ascending_eigen, DEGENERACY_GAP};
 use super::net::entry_index;
 use nalgebra::{DMatrix, DVector};
 
@@ -143,11 +143,8 @@ impl Decomposition {
     /// (`m × d`, entry-major).
     pub fn new(n: usize, h: &[f64], jac: &[f64]) -> Self {
         let d = jac.len() / h.len();
-        let eigen = DMatrix::from_fn(n, n, |a, b| h[entry_index(n, a, b)]).symmetric_eigen();
-        let mut order: Vec<usize> = (0..n).collect();
-        order.sort_by(|&a, &b| eigen.eigenvalues[a].total_cmp(&eigen.eigenvalues[b]));
-        let lambda = DVector::from_fn(n, |i, _| eigen.eigenvalues[order[i]]);
-        let u = DMatrix::from_fn(n, n, |row, col| eigen.eigenvectors[(row, order[col])]);
+        let (values, u) = ascending_eigen(DMatrix::from_fn(n, n, |a, b| h[entry_index(n, a, b)]));
+        let lambda = DVector::from_vec(values);
         let projected = (0..d)
             .map(|k| {
                 let g = DMatrix::from_fn(n, n, |a, b| jac[entry_index(n, a, b) * d + k]);
