@@ -134,6 +134,54 @@ fn fit_writes_a_network_that_scan_reads_and_refuses_to_overwrite_it() {
 }
 
 #[test]
+fn several_starts_carry_the_one_with_the_lowest_validation_loss_forward() {
+    let run = |starts: &str| {
+        json(&args(
+            &[
+                "diabatic",
+                "fit",
+                "--from-model",
+                "tully2",
+                "--json",
+                "--set",
+                starts,
+            ],
+            QUICK,
+        ))
+    };
+    let one = run("training.starts=1");
+    let three = run("training.starts=3");
+    let losses = floats(&three["start_losses"]);
+    assert_eq!(losses.len(), 3, "{three}");
+    assert!(
+        losses.iter().all(|l| l.is_finite() && *l > 0.0),
+        "{losses:?}"
+    );
+    let lowest = (0..3)
+        .min_by(|&a, &b| losses[a].total_cmp(&losses[b]))
+        .unwrap();
+    assert_eq!(three["chosen_start"], lowest);
+    // Start 0 keeps the seed of a single-start fit, so its Adam run is the same.
+    assert_eq!(floats(&one["start_losses"]), vec![losses[0]]);
+    assert!(
+        losses[1] != losses[0] && losses[2] != losses[1],
+        "the starts must differ: {losses:?}"
+    );
+    let zero = failure(&args(
+        &[
+            "diabatic",
+            "fit",
+            "--from-model",
+            "tully2",
+            "--set",
+            "training.starts=0",
+        ],
+        QUICK,
+    ));
+    assert!(zero.contains("training.starts"), "{zero}");
+}
+
+#[test]
 fn fits_are_identical_for_one_and_two_threads() {
     let dir = scratch_dir("diabatic-threads");
     let mut outputs = Vec::new();

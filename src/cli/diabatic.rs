@@ -145,14 +145,14 @@ fn run_fit(args: FitArgs) -> anyhow::Result<()> {
     }
     let data = problem.data()?;
     let settings = &problem.settings;
-    let total = (settings.adam_epochs + settings.refine_iterations) as u64;
+    let total = (settings.starts * settings.adam_epochs + settings.refine_iterations) as u64;
     let progress = Progress::new(Some(total), args.quiet, Duration::from_millis(500));
     catch_interrupts();
     let mut interrupted = false;
     let mut observer = |c: &FitCheck| {
         let position = match c.phase {
-            "adam" => c.step,
-            _ => settings.adam_epochs + c.step,
+            "adam" => c.start * settings.adam_epochs + c.step,
+            _ => settings.starts * settings.adam_epochs + c.step,
         } as u64;
         let validation = c
             .validation_loss
@@ -162,8 +162,13 @@ fn run_fit(args: FitArgs) -> anyhow::Result<()> {
             position,
             format!("loss {:.3e}{validation}", c.train_loss),
             || {
+                let start = if settings.starts > 1 {
+                    format!("start {} ", c.start)
+                } else {
+                    String::new()
+                };
                 format!(
-                    "{} {:>6}  loss {:.6e}{validation}",
+                    "{start}{} {:>6}  loss {:.6e}{validation}",
                     c.phase, c.step, c.train_loss
                 )
             },
@@ -242,7 +247,10 @@ fn fit_json(
         "metrics_on": if r.validation.is_some() { "validation" } else { "train" },
         "train": metrics_json(&r.train),
         "validation": r.validation.as_ref().map(metrics_json),
+        "prefit_epochs": r.prefit_epochs,
         "epochs": r.adam_epochs,
+        "start_losses": r.start_losses,
+        "chosen_start": r.chosen_start,
         "refiner": r.refiner.name(),
         "refine_iterations": r.refine_iterations,
         "seconds": r.seconds,
@@ -269,6 +277,21 @@ fn print_fit(
         r.net.architecture().activation.name(),
         r.net.parameters().len()
     );
+    if r.start_losses.len() > 1 {
+        let losses: Vec<String> = r.start_losses.iter().map(|l| format!("{l:.3e}")).collect();
+        println!(
+            "{} starts, best Adam validation losses [{}]: start {} goes on",
+            r.start_losses.len(),
+            losses.join(", "),
+            r.chosen_start
+        );
+    }
+    if r.prefit_epochs > 0 {
+        println!(
+            "prefit: {} Adam epochs on propagated diabatic matrices",
+            r.prefit_epochs
+        );
+    }
     println!(
         "Adam {} epochs, {} {} iterations, {:.1} s",
         r.adam_epochs,
@@ -319,7 +342,10 @@ fn fit_group(
         "terms",
         Attr::Text(DiabaticFitProblem::term_names(data).join(",")),
     );
+    g.set_attr("prefit_epochs", Attr::Int(r.prefit_epochs as i64));
     g.set_attr("epochs", Attr::Int(r.adam_epochs as i64));
+    g.set_attr("chosen_start", Attr::Int(r.chosen_start as i64));
+    g.set_vector("start_losses", Data::Float(r.start_losses.clone()));
     g.set_attr("refiner", Attr::Text(r.refiner.name().into()));
     g.set_attr("refine_iterations", Attr::Int(r.refine_iterations as i64));
     g.set_attr("seconds", Attr::Float(r.seconds));
@@ -354,6 +380,10 @@ fn fit_group(
         ),
     );
     history.set_attr("phase_codes", Attr::Text("0 = adam, 1 = refiner".into()));
+    history.set_vector(
+        "start",
+        Data::Int(r.history.iter().map(|c| c.start as i64).collect()),
+    );
     history.set_vector(
         "step",
         Data::Int(r.history.iter().map(|c| c.step as i64).collect()),

@@ -23,12 +23,14 @@
 //! learning_rate = 0.01             # Adam, decaying geometrically to final_learning_rate
 //! final_learning_rate = 1e-4
 //! refiner = "levenberg-marquardt"  # levenberg-marquardt | lbfgs
-//! refine_iterations = 800
+//! refine_iterations = 2000
 //! lbfgs_memory = 20
 //! validation_fraction = 0.2
 //! check_every = 50                 # Adam epochs / L-BFGS iterations between checks
 //! patience = 100                   # checks without a better validation loss
 //! weight_decay = 0.0
+//! prefit_epochs = 1000             # Adam on propagated diabatic matrices first (needs couplings)
+//! starts = 1                       # Adam runs from different weights; the best goes on
 //!
 //! [output]
 //! file = "net.h5"                  # the trained network (read by `hamlet diabatic scan`)
@@ -87,6 +89,8 @@ struct TrainingSection {
     check_every: Option<i64>,
     patience: Option<i64>,
     weight_decay: Option<f64>,
+    starts: Option<i64>,
+    prefit_epochs: Option<i64>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -347,6 +351,12 @@ impl Deck {
             )?,
             patience: positive_count("training.patience", t.patience, defaults.patience)?,
             weight_decay: t.weight_decay.unwrap_or(defaults.weight_decay),
+            starts: positive_count("training.starts", t.starts, defaults.starts)?,
+            prefit_epochs: count(
+                "training.prefit_epochs",
+                t.prefit_epochs,
+                defaults.prefit_epochs,
+            )?,
             seed,
         };
         settings.check()?;

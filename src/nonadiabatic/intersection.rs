@@ -5,7 +5,8 @@
 //! found by Newton's method with the model's own `∇V` (each step halved until the gap
 //! shrinks). Near it the coupling diverges as
 //! `|d| ≈ c/ρ` with `ρ` the distance from the intersection; [`cone_profile`] measures
-//! `ρ|d|` on circles around it (1/2 for a circular cone).
+//! `ρ|d|` on circles around it (1/2 for a circular cone), and [`winding_number`]
+//! counts the intersections inside a loop (what tells a cone from an avoided crossing).
 
 use super::adiabatic::adiabatic;
 use super::models::DiabaticModel;
@@ -107,6 +108,62 @@ pub fn cone_profile(
         .collect()
 }
 
+/// How many times `f(R) = (V₁₁ − V₂₂, 2V₁₂)` winds around zero as `R` goes once
+/// counter-clockwise around the circle of radius `radius` about `center` (the first two
+/// coordinates), sampled at `samples` points. It counts the intersections inside,
+/// each with its sign: ±1 around one conical intersection, 0 around an avoided crossing
+/// or none, however small the gap. An error when the gap vanishes on the circle or the
+/// sampling is too coarse to follow the angle (a step over π/2).
+pub fn winding_number(
+    model: &dyn DiabaticModel,
+    center: [f64; 2],
+    radius: f64,
+    samples: usize,
+) -> Result<i64> {
+    if model.n_states() != 2 || model.n_dims() != 2 {
+        return Err(Error::invalid(
+            "model",
+            "winding numbers are defined for two-state models in two coordinates",
+        ));
+    }
+    if samples < 8 {
+        return Err(Error::invalid(
+            "samples",
+            format!("{samples} points cannot follow the angle around a loop; use at least 8"),
+        ));
+    }
+    let angle = |k: usize| -> Result<f64> {
+        let phi = 2.0 * std::f64::consts::PI * k as f64 / samples as f64;
+        let r = [
+            center[0] + radius * phi.cos(),
+            center[1] + radius * phi.sin(),
+        ];
+        let (f, _) = residual(model, r);
+        let gap = f[0].hypot(f[1]);
+        if gap == 0.0 || !gap.is_finite() {
+            return Err(Error::Numerical(format!(
+                "the gap vanishes or is not finite at {r:?} on the loop"
+            )));
+        }
+        Ok(f[1].atan2(f[0]))
+    };
+    let mut total = 0.0;
+    let mut previous = angle(0)?;
+    for k in 1..=samples {
+        let current = angle(k % samples)?;
+        let step = (current - previous + std::f64::consts::PI).rem_euclid(std::f64::consts::TAU)
+            - std::f64::consts::PI;
+        if step.abs() > std::f64::consts::FRAC_PI_2 {
+            return Err(Error::Numerical(format!(
+                "the angle of (V₁₁ − V₂₂, 2V₁₂) jumps by {step:.2} rad between samples; use more than {samples}"
+            )));
+        }
+        total += step;
+        previous = current;
+    }
+    Ok((total / std::f64::consts::TAU).round() as i64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,5 +185,21 @@ mod tests {
         for c in cone_profile(&model, found.point, 1e-3, 8) {
             assert!((c - 0.5).abs() < 1e-9, "{c}");
         }
+    }
+
+    #[test]
+    fn the_winding_number_counts_the_cone_inside_the_loop() {
+        // f = (−2x − Δ, 2y) winds once clockwise around x* = −Δ/2.
+        let model = LinearVibronic {
+            delta: 0.3,
+            ..LinearVibronic::default()
+        };
+        assert_eq!(winding_number(&model, [0.0, 0.0], 1.0, 64).unwrap(), -1);
+        assert_eq!(winding_number(&model, [-0.15, 0.0], 1e-3, 64).unwrap(), -1);
+        // The cone is outside a loop around (1, 0) of radius 0.5.
+        assert_eq!(winding_number(&model, [1.0, 0.0], 0.5, 64).unwrap(), 0);
+        // Through the cone itself: the gap vanishes on the loop.
+        assert!(winding_number(&model, [0.0, 0.0], 0.15, 64).is_err());
+        assert!(winding_number(&model, [0.0, 0.0], 1.0, 4).is_err());
     }
 }

@@ -8,6 +8,7 @@
 
 mod adiabatic;
 mod data;
+mod diabatization;
 mod intersection;
 mod loss;
 mod models;
@@ -16,7 +17,8 @@ mod train;
 
 pub use adiabatic::{adiabatic, Adiabatic, DEGENERACY_GAP};
 pub use data::{DiabaticData, Sampling};
-pub use intersection::{cone_profile, find_intersection, Intersection};
+pub use diabatization::{propagate, Propagated};
+pub use intersection::{cone_profile, find_intersection, winding_number, Intersection};
 pub use loss::{
     point_loss, LossScales, LossWeights, PointReference, SquaredResiduals, TermFactors,
 };

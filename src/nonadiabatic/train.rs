@@ -1,7 +1,11 @@
 //! Fitting a [`DiabaticNet`] to adiabatic reference data: a seeded train/validation
-//! split, full-batch Adam with a geometric learning-rate decay, then L-BFGS, with
-//! early stopping on the validation loss (the parameters with the lowest validation
-//! loss seen at a check are kept).
+//! split; when the data have couplings, a prefit of the network's matrix to diabatic
+//! matrices propagated over the training points ([`propagate`]), which gives it the
+//! sign structure (around a conical intersection, the winding) that the adiabatic loss
+//! cannot see; full-batch Adam with a geometric learning-rate decay, from one or
+//! several starts; then Levenberg–Marquardt or L-BFGS from the best start, with early
+//! stopping on the validation loss (the parameters with the lowest validation loss
+//! seen at a check are kept).
 //!
 //! The loss is [`super::loss`]'s, summed over geometries in fixed blocks of
 //! [`BLOCK`] points that run in parallel and are added in block order, so a fit gives
@@ -12,12 +16,13 @@
 
 use super::adiabatic::adiabatic;
 use super::data::DiabaticData;
+use super::diabatization::propagate;
 use super::loss::{
     point_loss, Decomposition, LossScales, LossWeights, PointReference, SquaredResiduals,
     TermFactors,
 };
 use super::models::DiabaticModel;
-use super::net::{Activation, Architecture, DiabaticNet, Forward, Scaling};
+use super::net::{entry_index, Activation, Architecture, DiabaticNet, Forward, Scaling};
 use crate::error::{Error, Result};
 use crate::optim::{Adam, Lbfgs, LbfgsSettings, LbfgsStep, LevenbergMarquardt, LmSettings, LmStep};
 use ndarray::Array2;
@@ -59,8 +64,30 @@ pub struct FitSettings {
     pub patience: usize,
     /// L2 penalty `λ Σ θ²` on the parameters, added to the training loss.
     pub weight_decay: f64,
-    /// Seed of the initial weights and the split.
+    /// Adam epochs that first fit the network's matrix to diabatic matrices propagated
+    /// over the training data ([`propagate`]), before the loss on adiabatic data; 0 to
+    /// skip. Used only when the data have couplings and their weight is positive.
+    pub prefit_epochs: usize,
+    /// Independent Adam runs from different initial weights; the one with the lowest
+    /// validation loss goes on to the second stage. Adiabatic data leave the sign
+    /// structure of the diabatic matrix free, and Adam settles it early: around a
+    /// conical intersection a start either finds the winding of `(V₁₁ − V₂₂, 2V₁₂)` or
+    /// learns an avoided crossing that no later step repairs.
+    pub starts: usize,
+    /// Seed of the split and of the first start's weights (start `k` uses [`start_seed`]).
     pub seed: u64,
+}
+
+/// Seed of the initial weights of start `k` (start 0 uses `seed` itself).
+pub fn start_seed(seed: u64, k: usize) -> u64 {
+    if k == 0 {
+        return seed;
+    }
+    // SplitMix64 of (seed, k): distinct, well-mixed streams for every start.
+    let mut z = seed.wrapping_add((k as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 impl Default for FitSettings {
@@ -77,12 +104,14 @@ impl Default for FitSettings {
             learning_rate: 1e-2,
             final_learning_rate: 1e-4,
             refiner: Refiner::LevenbergMarquardt,
-            refine_iterations: 800,
+            refine_iterations: 2000,
             lbfgs_memory: 20,
             validation_fraction: 0.2,
             check_every: 50,
             patience: 100,
             weight_decay: 0.0,
+            prefit_epochs: 1000,
+            starts: 1,
             seed: 1,
         }
     }
@@ -116,6 +145,15 @@ impl FitSettings {
         }
         if !(self.weight_decay >= 0.0 && self.weight_decay.is_finite()) {
             return bad("weight_decay", "must be ≥ 0");
+        }
+        if self.starts == 0 {
+            return bad("starts", "must be ≥ 1");
+        }
+        if self.starts > 1 && self.adam_epochs == 0 {
+            return bad(
+                "starts",
+                "several starts need adam_epochs ≥ 1 (the starts are compared after Adam)",
+            );
         }
         if self.adam_epochs + self.refine_iterations == 0 {
             return bad("adam_epochs", "adam_epochs + refine_iterations must be ≥ 1");
@@ -173,6 +211,8 @@ pub struct FitMetrics {
 pub struct FitCheck {
     /// `"adam"`, `"lbfgs"` or `"levenberg-marquardt"`.
     pub phase: &'static str,
+    /// Which start (0-based; the second stage carries the chosen one's).
+    pub start: usize,
     /// Step within the phase.
     pub step: usize,
     /// Training loss (with the weight penalty).
@@ -190,8 +230,16 @@ pub struct FitReport {
     pub train_indices: Vec<usize>,
     /// Indices of the validation geometries.
     pub validation_indices: Vec<usize>,
-    /// Adam epochs run.
+    /// Prefit epochs per start on propagated diabatic matrices (0: none, e.g. without
+    /// couplings in the data).
+    pub prefit_epochs: usize,
+    /// Adam epochs run by the chosen start.
     pub adam_epochs: usize,
+    /// The lowest validation loss (training loss without a validation set) each start
+    /// reached in Adam.
+    pub start_losses: Vec<f64>,
+    /// The start that went on to the second stage.
+    pub chosen_start: usize,
     /// The second stage.
     pub refiner: Refiner,
     /// Iterations of the second stage run.
@@ -253,6 +301,10 @@ struct Objective<'a> {
     use_gradients: bool,
     use_couplings: bool,
     weight_decay: f64,
+    /// `P × n(n+1)/2` diabatic target entries of the prefit (hartree).
+    targets: Option<Vec<f64>>,
+    /// `s_E`, the prefit's unit (hartree).
+    energy_scale: f64,
 }
 
 impl<'a> Objective<'a> {
@@ -278,7 +330,59 @@ impl<'a> Objective<'a> {
             use_gradients,
             use_couplings,
             weight_decay,
+            targets: None,
+            energy_scale: scales.energy,
         }
+    }
+
+    /// The prefit loss `(1/P) Σ_p ‖H(R_p) − H_p^target‖²_F / s_E²` at `parameters`,
+    /// with its gradient.
+    fn evaluate_prefit(&mut self, parameters: &[f64], gradient: &mut [f64]) -> f64 {
+        self.net.set_parameters(parameters);
+        let this = &*self;
+        let blocks: Vec<(f64, Vec<f64>)> = this
+            .blocks()
+            .into_par_iter()
+            .map(|range| this.block_prefit(range))
+            .collect();
+        gradient.fill(0.0);
+        let mut total = 0.0;
+        for (value, block_gradient) in &blocks {
+            total += value;
+            gradient
+                .iter_mut()
+                .zip(block_gradient)
+                .for_each(|(g, b)| *g += b);
+        }
+        total
+    }
+
+    fn block_prefit(&self, range: std::ops::Range<usize>) -> (f64, Vec<f64>) {
+        let (n, d) = (self.data.n_states, self.data.n_dims);
+        let m = n * (n + 1) / 2;
+        let targets = self.targets.as_ref().expect("prefit targets are set");
+        let forward = self
+            .net
+            .forward(&self.data.geometries[range.start * d..range.end * d]);
+        let factor = 1.0 / (self.data.len() as f64 * self.energy_scale.powi(2));
+        let mut entries_bar = Array2::zeros((m, range.len()));
+        let gradients_bar = vec![Array2::zeros((m, range.len())); d];
+        let mut value = 0.0;
+        for (column, p) in range.enumerate() {
+            for a in 0..n {
+                for b in a..n {
+                    let e = entry_index(n, a, b);
+                    let multiplicity = if a == b { 1.0 } else { 2.0 };
+                    let residual = forward.entries[(e, column)] - targets[p * m + e];
+                    value += factor * multiplicity * residual * residual;
+                    entries_bar[(e, column)] = 2.0 * factor * multiplicity * residual;
+                }
+            }
+        }
+        let mut gradient = vec![0.0; self.net.parameters().len()];
+        self.net
+            .backward(&forward, &entries_bar, &gradients_bar, &mut gradient);
+        (value, gradient)
     }
 
     fn reference(&self, p: usize) -> PointReference<'a> {
@@ -650,13 +754,26 @@ pub fn fit(
         &scales,
         settings.weight_decay,
     );
+    let prefit = settings.prefit_epochs > 0 && objective.use_couplings;
+    if prefit {
+        let propagated = propagate(&train)?;
+        let (n, m) = (train.n_states, train.n_states * (train.n_states + 1) / 2);
+        let mut targets = vec![0.0; train.len() * m];
+        for (p, h) in propagated.matrices.chunks(n * n).enumerate() {
+            for a in 0..n {
+                for b in a..n {
+                    targets[p * m + entry_index(n, a, b)] = h[a * n + b];
+                }
+            }
+        }
+        objective.targets = Some(targets);
+    }
     let mut held_out = (!validation.is_empty())
         .then(|| Objective::new(&net, &validation, &settings.weights, &scales, 0.0));
-    let mut best = (f64::INFINITY, net.parameters().to_vec());
     let mut history = Vec::new();
-    let mut stale = 0;
     // Records a check and says whether to go on.
     let mut check = |phase: &'static str,
+                     start: usize,
                      step: usize,
                      train_loss: f64,
                      parameters: &[f64],
@@ -678,6 +795,7 @@ pub fn fit(
         }
         let entry = FitCheck {
             phase,
+            start,
             step,
             train_loss,
             validation_loss,
@@ -692,45 +810,92 @@ pub fn fit(
         })
     };
 
-    let mut parameters = net.parameters().to_vec();
-    let mut gradient = vec![0.0; parameters.len()];
-    let mut adam = Adam::new(parameters.len());
+    // Adam from each start; the best validation point of the best start goes on.
     let decay = if settings.adam_epochs > 1 {
         (settings.final_learning_rate / settings.learning_rate)
             .powf(1.0 / (settings.adam_epochs - 1) as f64)
     } else {
         1.0
     };
-    let mut rate = settings.learning_rate;
-    let mut adam_epochs = 0;
+    let mut best = (f64::INFINITY, Vec::new());
+    let mut start_losses = Vec::with_capacity(settings.starts);
+    let (mut chosen_start, mut adam_epochs) = (0, 0);
     let mut stopped = false;
-    for epoch in 0..settings.adam_epochs {
-        let loss = objective.evaluate(&parameters, Some(&mut gradient));
-        if !loss.is_finite() || gradient.iter().any(|g| !g.is_finite()) {
-            return Err(Error::Numerical(format!(
-                "the training loss or its gradient became {loss} at Adam epoch {epoch}; \
-                 lower training.learning_rate"
-            )));
-        }
-        if epoch % settings.check_every == 0 {
-            match check("adam", epoch, loss, &parameters, &mut best, &mut stale)? {
-                Verdict::Continue => {}
-                Verdict::Patience => break,
-                Verdict::Stop => {
-                    stopped = true;
-                    break;
+    let mut gradient = vec![0.0; parameters];
+    for start in 0..settings.starts {
+        let mut parameters = if start == 0 {
+            net.parameters().to_vec()
+        } else {
+            let seed = start_seed(settings.seed, start);
+            DiabaticNet::new(net.architecture().clone(), net.scaling().clone(), seed)?
+                .parameters()
+                .to_vec()
+        };
+        if prefit {
+            let mut adam = Adam::new(parameters.len());
+            let mut rate = settings.learning_rate;
+            for epoch in 0..settings.prefit_epochs {
+                let loss = objective.evaluate_prefit(&parameters, &mut gradient);
+                if !loss.is_finite() || gradient.iter().any(|g| !g.is_finite()) {
+                    return Err(Error::Numerical(format!(
+                        "the prefit loss or its gradient became {loss} at epoch {epoch} \
+                         (start {start}); lower training.learning_rate"
+                    )));
                 }
+                adam.step(&mut parameters, &gradient, rate);
+                rate *= decay;
             }
         }
-        adam.step(&mut parameters, &gradient, rate);
-        rate *= decay;
-        adam_epochs = epoch + 1;
+        let mut own = (f64::INFINITY, parameters.clone());
+        let mut own_stale = 0;
+        let mut adam = Adam::new(parameters.len());
+        let mut rate = settings.learning_rate;
+        let mut epochs = 0;
+        for epoch in 0..settings.adam_epochs {
+            let loss = objective.evaluate(&parameters, Some(&mut gradient));
+            if !loss.is_finite() || gradient.iter().any(|g| !g.is_finite()) {
+                return Err(Error::Numerical(format!(
+                    "the training loss or its gradient became {loss} at Adam epoch {epoch} \
+                     (start {start}); lower training.learning_rate"
+                )));
+            }
+            if epoch % settings.check_every == 0 {
+                match check(
+                    "adam",
+                    start,
+                    epoch,
+                    loss,
+                    &parameters,
+                    &mut own,
+                    &mut own_stale,
+                )? {
+                    Verdict::Continue => {}
+                    Verdict::Patience => break,
+                    Verdict::Stop => {
+                        stopped = true;
+                        break;
+                    }
+                }
+            }
+            adam.step(&mut parameters, &gradient, rate);
+            rate *= decay;
+            epochs = epoch + 1;
+        }
+        start_losses.push(own.0);
+        if start == 0 || own.0 < best.0 {
+            best = own;
+            chosen_start = start;
+            adam_epochs = epochs;
+        }
+        if stopped {
+            break;
+        }
     }
 
     let mut refine_iterations = 0;
     if !stopped && settings.refine_iterations > 0 {
         // The second stage starts from the best Adam point.
-        stale = 0;
+        let mut stale = 0;
         let start = best.1.clone();
         let phase = settings.refiner.name();
         // Runs the solver's `step` (stalled?, value, x) with checks every `cadence`
@@ -739,15 +904,31 @@ pub fn fit(
                           start_value: f64,
                           step: &mut dyn FnMut() -> Result<(bool, f64, Vec<f64>)>|
          -> Result<usize> {
-            if check(phase, 0, start_value, &start, &mut best, &mut stale)? != Verdict::Continue {
+            if check(
+                phase,
+                chosen_start,
+                0,
+                start_value,
+                &start,
+                &mut best,
+                &mut stale,
+            )? != Verdict::Continue
+            {
                 return Ok(0);
             }
             let last = settings.refine_iterations;
             for iteration in 1..=last {
                 let (stalled, value, x) = step()?;
                 if (stalled || iteration % cadence == 0 || iteration == last)
-                    && (check(phase, iteration, value, &x, &mut best, &mut stale)?
-                        != Verdict::Continue
+                    && (check(
+                        phase,
+                        chosen_start,
+                        iteration,
+                        value,
+                        &x,
+                        &mut best,
+                        &mut stale,
+                    )? != Verdict::Continue
                         || stalled)
                 {
                     return Ok(iteration);
@@ -792,7 +973,10 @@ pub fn fit(
         net,
         train_indices,
         validation_indices,
+        prefit_epochs: if prefit { settings.prefit_epochs } else { 0 },
         adam_epochs,
+        start_losses,
+        chosen_start,
         refiner: settings.refiner,
         refine_iterations,
         train: train_metrics,
