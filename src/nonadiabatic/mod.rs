@@ -14,6 +14,7 @@ mod loss;
 mod models;
 mod net;
 mod train;
+mod wavepacket;
 
 pub use adiabatic::{adiabatic, Adiabatic, DEGENERACY_GAP};
 pub use data::{DiabaticData, Sampling};
