@@ -96,6 +96,18 @@ enum Command {
     /// Learned diabatic Hamiltonians: fit a network H_d(R) to adiabatic energies and
     /// couplings, and scan adiabatic surfaces and couplings of a model or a network.
     Diabatic(cli::diabatic::DiabaticArgs),
+
+    /// Fewest-switches surface hopping over a list of initial momenta, or the exact
+    /// wave-packet reference (--method exact): branching probabilities per state.
+    ///
+    /// Examples:
+    ///
+    ///   hamlet hop --model tully1 --k 10,15,30 --trajectories 4000
+    ///
+    ///   hamlet hop --model tully1 --k 10,15,30 --method exact --json
+    ///
+    ///   hamlet hop models/hop_tully3.toml --decoherence edc
+    Hop(cli::hop::HopArgs),
 }
 
 #[derive(Args, Debug)]
@@ -270,6 +282,7 @@ fn main() -> ExitCode {
         Command::Check(args) => run_check(args),
         Command::Schrodinger(args) => cli::schrodinger::run(args),
         Command::Diabatic(args) => cli::diabatic::run(args),
+        Command::Hop(args) => cli::hop::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -651,7 +664,9 @@ fn run_check(args: CheckArgs) -> anyhow::Result<()> {
         let mut deck = Deck::from_file(path)?;
         let has = |keys: &[&str]| keys.iter().any(|k| deck.table.contains_key(*k));
         type Checker = fn(&Deck, bool) -> anyhow::Result<()>;
-        let checker: Option<Checker> = if has(&["initial", "times", "method"]) {
+        let checker: Option<Checker> = if has(hamlet::io::hop_deck::HOP_SECTIONS) {
+            Some(cli::hop::check)
+        } else if has(&["initial", "times", "method"]) {
             Some(cli::schrodinger::check)
         } else if has(&["data", "network", "training"]) {
             Some(cli::diabatic::check)

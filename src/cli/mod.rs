@@ -1,4 +1,5 @@
 //! Subcommands kept out of `main.rs`.
 
 pub mod diabatic;
+pub mod hop;
 pub mod schrodinger;

@@ -6,6 +6,7 @@ pub mod diabatic_deck;
 pub mod diabatic_net_file;
 pub mod ground_state;
 pub mod h5;
+pub mod hop_deck;
 pub mod output;
 pub mod psi_file;
 pub mod run_file;

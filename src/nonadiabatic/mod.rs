@@ -9,16 +9,26 @@
 mod adiabatic;
 mod data;
 mod diabatization;
+mod electronic;
+mod ensemble;
+mod frame;
+mod hopping;
 mod intersection;
 mod loss;
 mod models;
 mod net;
+mod streams;
 mod train;
 mod wavepacket;
 
 pub use adiabatic::{adiabatic, Adiabatic, DEGENERACY_GAP};
 pub use data::{DiabaticData, Sampling};
 pub use diabatization::{propagate, Propagated};
+pub use ensemble::{
+    run_ensemble, EnsembleSettings, HoppingStatistics, InitialSampling, Populations,
+};
+pub use frame::Frame;
+pub use hopping::{Decoherence, Exit, FrustratedHop, HopSettings, Outcome, Trajectory};
 pub use intersection::{cone_profile, find_intersection, winding_number, Intersection};
 pub use loss::{
     point_loss, LossScales, LossWeights, PointReference, SquaredResiduals, TermFactors,
@@ -30,4 +40,7 @@ pub use net::{entry_index, Activation, Architecture, DiabaticNet, Forward, Scali
 pub use train::{
     fit, loss_scales, metrics, scaling_from, split, FitCheck, FitMetrics, FitReport, FitSettings,
     Refiner,
+};
+pub use wavepacket::{
+    interaction_region, scatter, Branching, PacketSettings, WavePacket, MOMENTUM_WIDTH_RATIO,
 };

@@ -30,6 +30,27 @@ pub trait DiabaticModel: Sync {
     fn potential_and_gradient(&self, r: &[f64]) -> (DMatrix<f64>, Vec<DMatrix<f64>>) {
         (self.potential(r), self.gradient(r))
     }
+    /// `V(R)` into `potential` (`n × n`, row-major) and `∂V/∂R_k` into `gradient`
+    /// (`d × n × n`, `[k][i][j]`), for callers that evaluate millions of geometries
+    /// (surface hopping). The analytic models write them without allocating; the
+    /// default goes through [`DiabaticModel::potential_and_gradient`].
+    fn fill(&self, r: &[f64], potential: &mut [f64], gradient: &mut [f64]) {
+        let (v, dv) = self.potential_and_gradient(r);
+        let n = v.nrows();
+        for i in 0..n {
+            for j in 0..n {
+                potential[i * n + j] = v[(i, j)];
+                for (k, g) in dv.iter().enumerate() {
+                    gradient[(k * n + i) * n + j] = g[(i, j)];
+                }
+            }
+        }
+    }
+}
+
+/// Writes the symmetric 2 × 2 `[[v11, v12], [v12, v22]]` row-major into `out`.
+fn put_symmetric(out: &mut [f64], v11: f64, v22: f64, v12: f64) {
+    out[..4].copy_from_slice(&[v11, v12, v12, v22]);
 }
 
 fn symmetric(v11: f64, v22: f64, v12: f64) -> DMatrix<f64> {
@@ -85,6 +106,11 @@ impl DiabaticModel for Tully1 {
         let (_, [d11, d12]) = self.parts(r[0]);
         vec![symmetric(d11, -d11, d12)]
     }
+    fn fill(&self, r: &[f64], potential: &mut [f64], gradient: &mut [f64]) {
+        let ([v11, v12], [d11, d12]) = self.parts(r[0]);
+        put_symmetric(potential, v11, -v11, v12);
+        put_symmetric(gradient, d11, -d11, d12);
+    }
 }
 
 /// Tully's dual avoided crossing.
@@ -132,6 +158,17 @@ impl DiabaticModel for Tully2 {
         let d12 = -2.0 * self.c * self.d * x * (-self.d * x * x).exp();
         vec![symmetric(0.0, d22, d12)]
     }
+    fn fill(&self, r: &[f64], potential: &mut [f64], gradient: &mut [f64]) {
+        let x = r[0];
+        let (e22, e12) = ((-self.b * x * x).exp(), (-self.d * x * x).exp());
+        put_symmetric(potential, 0.0, -self.a * e22 + self.e0, self.c * e12);
+        put_symmetric(
+            gradient,
+            0.0,
+            2.0 * self.a * self.b * x * e22,
+            -2.0 * self.c * self.d * x * e12,
+        );
+    }
 }
 
 /// Tully's extended coupling with reflection.
@@ -174,6 +211,17 @@ impl DiabaticModel for Tully3 {
     fn gradient(&self, r: &[f64]) -> Vec<DMatrix<f64>> {
         let d12 = self.b * self.c * (-self.c * r[0].abs()).exp();
         vec![symmetric(0.0, 0.0, d12)]
+    }
+    fn fill(&self, r: &[f64], potential: &mut [f64], gradient: &mut [f64]) {
+        let x = r[0];
+        let e = (-self.c * x.abs()).exp();
+        let v12 = if x < 0.0 {
+            self.b * e
+        } else {
+            self.b * (2.0 - e)
+        };
+        put_symmetric(potential, self.a, -self.a, v12);
+        put_symmetric(gradient, 0.0, 0.0, self.b * self.c * e);
     }
 }
 

@@ -23,6 +23,7 @@ use super::loss::{
 };
 use super::models::DiabaticModel;
 use super::net::{entry_index, Activation, Architecture, DiabaticNet, Forward, Scaling};
+use super::streams::stream_seed;
 use crate::error::{Error, Result};
 use crate::optim::{Adam, Lbfgs, LbfgsSettings, LbfgsStep, LevenbergMarquardt, LmSettings, LmStep};
 use ndarray::Array2;
@@ -74,20 +75,8 @@ pub struct FitSettings {
     /// conical intersection a start either finds the winding of `(V₁₁ − V₂₂, 2V₁₂)` or
     /// learns an avoided crossing that no later step repairs.
     pub starts: usize,
-    /// Seed of the split and of the first start's weights (start `k` uses [`start_seed`]).
+    /// Seed of the split and of the first start's weights (start `k` uses stream `k` of it, [`stream_seed`]).
     pub seed: u64,
-}
-
-/// Seed of the initial weights of start `k` (start 0 uses `seed` itself).
-pub fn start_seed(seed: u64, k: usize) -> u64 {
-    if k == 0 {
-        return seed;
-    }
-    // SplitMix64 of (seed, k): distinct, well-mixed streams for every start.
-    let mut z = seed.wrapping_add((k as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
 }
 
 impl Default for FitSettings {
@@ -826,7 +815,7 @@ pub fn fit(
         let mut parameters = if start == 0 {
             net.parameters().to_vec()
         } else {
-            let seed = start_seed(settings.seed, start);
+            let seed = stream_seed(settings.seed, start as u64);
             DiabaticNet::new(net.architecture().clone(), net.scaling().clone(), seed)?
                 .parameters()
                 .to_vec()
