@@ -130,11 +130,12 @@ impl DiabaticModel for Flat {
 #[test]
 #[ignore = "exploration"]
 fn absorber_reflection() {
-    for &w in &[6.283185307179586] {
+    let ws: Vec<f64> = std::env::var("WP_W").unwrap().split(',').map(|v| v.parse().unwrap()).collect();
+    for &w in &ws {
         for &dx in &[0.07] {
-            for &k in &[1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 30.0, 40.0] {
+            for &k in &[2.0, 3.0, 5.0, 10.0, 20.0, 30.0] {
                 let mut s = PacketSettings::for_momentum(&Flat, k, 2000.0).unwrap();
-                s.sigma = 20.0 / k;
+                s.sigma = 10.0 / k;
                 s.x0 = -20.0 - 6.0 * s.sigma;
                 s.box_start = s.x0 - 6.0 * s.sigma - w;
                 s.box_stop = 10.0 + w;
@@ -142,7 +143,7 @@ fn absorber_reflection() {
                 s.points = ((s.box_stop - s.box_start) / dx).ceil() as usize;
                 s.dt = 0.5 / (45f64.powi(2) / 4000.0);
                 s.split = -5.0;
-                s.max_time = 200.0 * 2000.0 / k;
+                s.max_time = 3.0 * (s.box_stop - s.box_start) * 2000.0 / k;
                 let b = scatter(&Flat, &s);
                 match b {
                     Ok(b) => println!(

@@ -39,13 +39,13 @@
 //! The default time step is `Δt = 80/k_max` a.u. (0.04 bohr per step at mass 2000),
 //! with `k_max = √(k² + 2m(E₀ − E_min))` the fastest the nuclei can go: `E₀` the initial
 //! energy on the initial state and `E_min` the lowest adiabatic energy along coordinate
-//! 0 over the exit interval.
+//! 0 over the exit interval ([`default_time_step`]).
 
 use super::deck::{choice, count, section, top_level, Deck};
 use super::diabatic_net_file::read_net;
 use crate::error::{Error, Result};
 use crate::nonadiabatic::{
-    adiabatic, analytic_model, Decoherence, DiabaticModel, FrustratedHop, HopSettings,
+    analytic_model, default_time_step, Decoherence, DiabaticModel, FrustratedHop, HopSettings,
     InitialSampling, MODEL_NAMES,
 };
 use serde::Deserialize;
@@ -175,19 +175,16 @@ impl HopProblem {
         }
     }
 
-    /// `80/k_max` (see the module documentation).
+    /// The default step at momentum `k` ([`default_time_step`]).
     pub fn default_dt(&self, k: f64) -> f64 {
-        let start = adiabatic(self.model.as_ref(), &self.position, None).energies[self.state];
-        let (lo, hi) = self.hop.exit;
-        let mut lowest = f64::INFINITY;
-        let mut r = self.position.clone();
-        for j in 0..=2000 {
-            r[0] = lo + (hi - lo) * j as f64 / 2000.0;
-            lowest = lowest.min(adiabatic(self.model.as_ref(), &r, None).energies[0]);
-        }
-        let kinetic = k * k / (2.0 * self.mass) + (start - lowest).max(0.0);
-        let k_max = (2.0 * self.mass * kinetic).sqrt();
-        0.04 * self.mass / k_max
+        default_time_step(
+            self.model.as_ref(),
+            &self.position,
+            self.state,
+            self.hop.exit,
+            self.mass,
+            k,
+        )
     }
 
     /// Trajectory settings at momentum `k`.

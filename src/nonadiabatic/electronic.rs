@@ -46,37 +46,33 @@ pub fn propagate(
         .fold(0.0f64, |m, v| m.max(v.abs()));
     let substeps = ((largest * dt / ROTATION_PER_SUBSTEP).ceil() as usize).clamp(1, MAX_SUBSTEPS);
     let delta = dt / substeps as f64;
-    let mut energies = [0.0; 8];
-    let mut coupling = [0.0; 64];
+    // Stack buffers up to 8 states, heap beyond.
+    let (mut small_energies, mut small_coupling) = ([0.0; 8], [0.0; 64]);
+    let (mut large_energies, mut large_coupling) = (Vec::new(), Vec::new());
+    let (energies, coupling): (&mut [f64], &mut [f64]) = if n <= 8 {
+        (&mut small_energies[..n], &mut small_coupling[..n * n])
+    } else {
+        large_energies.resize(n, 0.0);
+        large_coupling.resize(n * n, 0.0);
+        (&mut large_energies, &mut large_coupling)
+    };
     let mut scratch = vec![Complex64::new(0.0, 0.0); if n > 2 { n * n } else { 0 }];
     for s in 0..substeps {
         let f = (s as f64 + 0.5) / substeps as f64;
-        let lerp = |a: f64, b: f64| a + f * (b - a);
-        if n <= 8 {
-            for i in 0..n {
-                energies[i] = lerp(ends.energies[0][i], ends.energies[1][i]);
+        let lerp = |target: &mut [f64], ends: [&[f64]; 2]| {
+            for (t, (a, b)) in target.iter_mut().zip(ends[0].iter().zip(ends[1])) {
+                *t = a + f * (b - a);
             }
-            for e in 0..n * n {
-                coupling[e] = lerp(ends.velocity_coupling[0][e], ends.velocity_coupling[1][e]);
-            }
-            flux(c, &coupling[..n * n], active, delta, hops, 0.5);
-            if n == 2 {
-                exponential_2x2(c, &energies[..2], coupling[1], delta);
-            } else {
-                exponential(c, &energies[..n], &coupling[..n * n], delta, &mut scratch);
-            }
-            flux(c, &coupling[..n * n], active, delta, hops, 0.5);
+        };
+        lerp(energies, ends.energies);
+        lerp(coupling, ends.velocity_coupling);
+        flux(c, coupling, active, delta, hops, 0.5);
+        if n == 2 {
+            exponential_2x2(c, energies, coupling[1], delta);
         } else {
-            let energies: Vec<f64> = (0..n)
-                .map(|i| lerp(ends.energies[0][i], ends.energies[1][i]))
-                .collect();
-            let coupling: Vec<f64> = (0..n * n)
-                .map(|e| lerp(ends.velocity_coupling[0][e], ends.velocity_coupling[1][e]))
-                .collect();
-            flux(c, &coupling, active, delta, hops, 0.5);
-            exponential(c, &energies, &coupling, delta, &mut scratch);
-            flux(c, &coupling, active, delta, hops, 0.5);
+            exponential(c, energies, coupling, delta, &mut scratch);
         }
+        flux(c, coupling, active, delta, hops, 0.5);
     }
     substeps
 }

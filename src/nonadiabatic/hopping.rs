@@ -141,6 +141,29 @@ impl HopSettings {
     }
 }
 
+/// The default step `Δt = 0.04 m/k_max` (a.u.; 80/k_max at mass 2000): 0.04 bohr per
+/// step at the fastest the nuclei can go, `k_max = √(k² + 2m(E₀ − E_min))`, with `E₀`
+/// the energy of `state` at `position` and `E_min` the lowest adiabatic energy along
+/// coordinate 0 over `exit` (2001 points, the other coordinates as in `position`).
+pub fn default_time_step(
+    model: &dyn DiabaticModel,
+    position: &[f64],
+    state: usize,
+    exit: (f64, f64),
+    mass: f64,
+    k: f64,
+) -> f64 {
+    let start = super::adiabatic::adiabatic(model, position, None).energies[state];
+    let mut r = position.to_vec();
+    let mut lowest = f64::INFINITY;
+    for j in 0..=2000 {
+        r[0] = exit.0 + (exit.1 - exit.0) * j as f64 / 2000.0;
+        lowest = lowest.min(super::adiabatic::adiabatic(model, &r, None).energies[0]);
+    }
+    let k_max = (k * k + 2.0 * mass * (start - lowest).max(0.0)).sqrt();
+    0.04 * mass / k_max
+}
+
 /// Where a trajectory ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exit {
@@ -387,8 +410,8 @@ impl<'m> Trajectory<'m> {
         } else {
             (-qb + root) / (2.0 * qa)
         };
-        for k in 0..d {
-            self.velocity[k] -= gamma * u[k] / mass;
+        for (v, x) in self.velocity.iter_mut().zip(&u) {
+            *v -= gamma * x / mass;
         }
         true
     }
@@ -401,8 +424,8 @@ impl<'m> Trajectory<'m> {
             return;
         }
         let vu: f64 = self.velocity.iter().zip(&u).map(|(v, x)| v * x).sum();
-        for k in 0..d {
-            self.velocity[k] -= 2.0 * vu / uu * u[k];
+        for (v, x) in self.velocity.iter_mut().zip(&u) {
+            *v -= 2.0 * vu / uu * x;
         }
     }
 

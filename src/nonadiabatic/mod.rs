@@ -28,7 +28,9 @@ pub use ensemble::{
     run_ensemble, EnsembleSettings, HoppingStatistics, InitialSampling, Populations,
 };
 pub use frame::Frame;
-pub use hopping::{Decoherence, Exit, FrustratedHop, HopSettings, Outcome, Trajectory};
+pub use hopping::{
+    default_time_step, Decoherence, Exit, FrustratedHop, HopSettings, Outcome, Trajectory,
+};
 pub use intersection::{cone_profile, find_intersection, winding_number, Intersection};
 pub use loss::{
     point_loss, LossScales, LossWeights, PointReference, SquaredResiduals, TermFactors,

@@ -523,6 +523,81 @@ impl DiabaticModel for DiabaticNet {
             .collect();
         (self.matrix(|e| f.entries[(e, 0)]), gradient)
     }
+    /// One geometry, without allocating: values and forward tangents layer by layer in
+    /// per-thread buffers `[a, ȧ₀, …, ȧ_{d−1}]`.
+    fn fill(&self, r: &[f64], potential: &mut [f64], gradient: &mut [f64]) {
+        thread_local! {
+            static BUFFERS: std::cell::RefCell<(Vec<f64>, Vec<f64>)> =
+                const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+        }
+        let (n, d) = (self.architecture.n_states, self.architecture.n_dims);
+        let hidden = &self.architecture.hidden;
+        let m = n * (n + 1) / 2;
+        let widest = hidden.iter().copied().fold(d.max(m), usize::max);
+        BUFFERS.with(|cell| {
+            let (current, next) = &mut *cell.borrow_mut();
+            current.resize((d + 1) * widest, 0.0);
+            next.resize((d + 1) * widest, 0.0);
+            // Channel c of a layer of width w sits at [c·widest, c·widest + w).
+            for k in 0..d {
+                current[k] = (r[k] - self.scaling.center[k]) / self.scaling.width[k];
+                for c in 0..d {
+                    current[(c + 1) * widest + k] = if c == k {
+                        1.0 / self.scaling.width[k]
+                    } else {
+                        0.0
+                    };
+                }
+            }
+            let mut offset = 0;
+            let last = hidden.len();
+            for l in 0..=last {
+                let inputs = if l == 0 { d } else { hidden[l - 1] };
+                let outputs = if l == last { m } else { hidden[l] };
+                let weights = &self.parameters[offset..offset + inputs * outputs];
+                let bias = &self.parameters[offset + inputs * outputs..][..outputs];
+                offset += inputs * outputs + outputs;
+                for o in 0..outputs {
+                    let row = &weights[o * inputs..(o + 1) * inputs];
+                    for c in 0..=d {
+                        let input = &current[c * widest..c * widest + inputs];
+                        let mut sum: f64 = row.iter().zip(input).map(|(w, a)| w * a).sum();
+                        if c == 0 {
+                            sum += bias[o];
+                        }
+                        next[c * widest + o] = sum;
+                    }
+                    if l < last {
+                        let (f, slope, _) = self.architecture.activation.eval(next[o]);
+                        next[o] = f;
+                        for c in 1..=d {
+                            next[c * widest + o] *= slope;
+                        }
+                    }
+                }
+                std::mem::swap(current, next);
+            }
+            let scale = self.scaling.energy_scale;
+            for a in 0..n {
+                for b in a..n {
+                    let e = entry_index(n, a, b);
+                    let shift = if a == b {
+                        self.scaling.energy_shift
+                    } else {
+                        0.0
+                    };
+                    let value = scale * current[e] + shift;
+                    potential[a * n + b] = value;
+                    potential[b * n + a] = value;
+                    for k in 0..d {
+                        let g = scale * current[(k + 1) * widest + e];
+                        gradient[(k * n + a) * n + b] = g;
+                        gradient[(k * n + b) * n + a] = g;
+                    }
+                }
+            }
+        });
+    }
 }
 
 #[cfg(test)]
@@ -543,6 +618,25 @@ mod tests {
             energy_scale: 0.7,
         };
         DiabaticNet::new(architecture, scaling, 11).unwrap()
+    }
+
+    #[test]
+    fn fill_equals_the_batched_forward_pass() {
+        for (n, d, activation) in [(2, 1, Activation::Tanh), (3, 2, Activation::Silu)] {
+            let net = net(n, d, activation);
+            let r: Vec<f64> = (0..d).map(|k| 0.4 - 0.3 * k as f64).collect();
+            let (v, g) = net.potential_and_gradient(&r);
+            let (mut pv, mut pg) = (vec![0.0; n * n], vec![0.0; d * n * n]);
+            net.fill(&r, &mut pv, &mut pg);
+            for a in 0..n {
+                for b in 0..n {
+                    assert!((pv[a * n + b] - v[(a, b)]).abs() < 1e-14);
+                    for k in 0..d {
+                        assert!((pg[(k * n + a) * n + b] - g[k][(a, b)]).abs() < 1e-14);
+                    }
+                }
+            }
+        }
     }
 
     #[test]
