@@ -280,6 +280,8 @@ fn check_validates_every_shipped_deck_and_names_bad_keys() {
             assert_eq!(report["valid"], true, "{}", path.display());
             if report["kind"] == "schrodinger" {
                 assert!(report["points"][0].as_u64().unwrap() > 0);
+            } else if report["kind"] == "hop" {
+                assert!(report["dt"][0].as_f64().unwrap() > 0.0);
             } else {
                 assert!(report["n_parameters"].as_u64().unwrap() > 0);
             }

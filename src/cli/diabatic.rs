@@ -125,15 +125,7 @@ fn load(args: &FitArgs) -> anyhow::Result<Deck> {
     if let Some(d) = &args.data {
         deck.set("data.file", &text(&d.display().to_string()))?;
     }
-    if let Some(s) = args.run.seed {
-        deck.set("seed", &s.to_string())?;
-    }
-    if let Some(p) = &args.run.output {
-        deck.set("output.file", &text(&p.display().to_string()))?;
-    }
-    for assignment in &args.set {
-        deck.set_assignment(assignment)?;
-    }
+    super::apply_run_flags(&mut deck, &args.run, &args.set)?;
     Ok(deck)
 }
 

@@ -94,15 +94,7 @@ fn load(args: &HopArgs) -> anyhow::Result<Deck> {
     if let Some(m) = &args.method {
         deck.set("method", &text(m))?;
     }
-    if let Some(s) = args.run.seed {
-        deck.set("seed", &s.to_string())?;
-    }
-    if let Some(p) = &args.run.output {
-        deck.set("output.file", &text(&p.display().to_string()))?;
-    }
-    for assignment in &args.set {
-        deck.set_assignment(assignment)?;
-    }
+    super::apply_run_flags(&mut deck, &args.run, &args.set)?;
     Ok(deck)
 }
 

@@ -49,18 +49,7 @@ fn load(args: &SchrodingerArgs) -> anyhow::Result<Deck> {
     if let Some(t) = &args.times {
         deck.set("times", &format!("[{t}]"))?;
     }
-    if let Some(s) = args.run.seed {
-        deck.set("seed", &s.to_string())?;
-    }
-    if let Some(p) = &args.run.output {
-        deck.set(
-            "output.file",
-            &toml::Value::String(p.display().to_string()).to_string(),
-        )?;
-    }
-    for assignment in &args.set {
-        deck.set_assignment(assignment)?;
-    }
+    super::apply_run_flags(&mut deck, &args.run, &args.set)?;
     Ok(deck)
 }
 

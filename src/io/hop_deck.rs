@@ -56,8 +56,9 @@ const SECTIONS: &[&str] = &[
     "seed", "method", "k", "system", "initial", "hopping", "exact", "output",
 ];
 
-/// Sections that mark a deck as a hop deck (for `hamlet check`).
-pub const HOP_SECTIONS: &[&str] = &["system", "hopping", "exact"];
+/// Keys that mark a deck as a hop deck (for `hamlet check`; `[system]` is shared with
+/// ground-state decks).
+pub const HOP_SECTIONS: &[&str] = &["k", "hopping", "exact"];
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
