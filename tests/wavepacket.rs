@@ -236,7 +236,7 @@ fn tables() -> Vec<(&'static str, Box<dyn DiabaticModel>, Vec<f64>)> {
 }
 
 #[test]
-#[ignore = "reference tables for surface hopping; about a minute in release"]
+#[ignore = "reference tables for surface hopping; about 20 s in release"]
 fn tully_reference_tables() {
     for (name, model, momenta) in tables() {
         println!("{name}: k, T_lower, T_upper, R_lower, R_upper");
@@ -252,7 +252,7 @@ fn tully_reference_tables() {
 }
 
 #[test]
-#[ignore = "convergence study of every setting for all three models; several minutes in release"]
+#[ignore = "convergence study of every setting for all three models; about 5 minutes in release"]
 fn tully_convergence_study() {
     for (name, model, momenta) in tables() {
         let model = model.as_ref();

@@ -299,8 +299,11 @@ impl PacketSettings {
     ///   the lowest adiabatic energy in the box (sampled every 0.05 bohr);
     /// - the grid resolves `|k| ≤ π/Δx` with `π/Δx ≥ 1.5 k_max`; `points` is the
     ///   smallest `2ᵃ3ᵇ5ᶜ` that achieves it (fast FFT sizes), at least 64;
-    /// - `δt = 0.5 / (k_max²/2m + E_span)`, `E_span` the range of all adiabatic energies
-    ///   in the box: no factor of a step turns a phase by more than ½ radian.
+    /// - `δt = 0.5 / (E_kin + E_spread)`, with `E_kin = k_max²/2m` the largest kinetic
+    ///   energy and `E_spread = min(E_span, E_kin)` the spread of adiabatic energies the
+    ///   packet can populate (`E_span`: the range of all adiabatic energies in the box;
+    ///   states above the total energy are never populated): the kinetic factor and the
+    ///   relative phases of the potential factor turn by at most ½ radian per step.
     pub fn fit_grid_and_step(&mut self, model: &dyn DiabaticModel) -> Result<()> {
         one_dimensional(model)?;
         positive("mass", self.mass, "the nuclear mass")?;
@@ -320,7 +323,8 @@ impl PacketSettings {
         let k_hi = self.k0 + 3.0 / self.sigma;
         let k_max = (k_hi * k_hi + 2.0 * self.mass * (initial - lowest).max(0.0)).sqrt();
         self.points = fft_size((length * 1.5 * k_max / PI).ceil() as usize).max(64);
-        self.dt = 0.5 / (k_max * k_max / (2.0 * self.mass) + (highest - lowest));
+        let kinetic = k_max * k_max / (2.0 * self.mass);
+        self.dt = 0.5 / (kinetic + (highest - lowest).min(kinetic));
         Ok(())
     }
 
@@ -622,7 +626,7 @@ impl WavePacket {
 
     /// Takes `steps` Strang steps of length `δt`. Between two steps the factors
     /// `V_½ A · A V_½` are merged into `A² e^{−iVδt}` (`A` and `V` commute), so `N` steps
-    /// apply `N` kinetic and `N + 1` potential factors; the result is the same.
+    /// apply `N` kinetic and `N + 1` potential factors (the same result up to rounding).
     pub fn advance(&mut self, steps: usize) {
         if steps == 0 {
             return;
