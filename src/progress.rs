@@ -3,8 +3,8 @@
 //! with `--quiet`.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::cell::Cell;
 use std::io::IsTerminal;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// A progress reporter.
@@ -13,7 +13,7 @@ pub struct Progress {
     lines: bool,
     /// Least time between plain lines.
     interval: Duration,
-    last_line: Cell<Option<Instant>>,
+    last_line: Mutex<Option<Instant>>,
 }
 
 impl Progress {
@@ -25,7 +25,7 @@ impl Progress {
             bar: None,
             lines,
             interval,
-            last_line: Cell::new(None),
+            last_line: Mutex::new(None),
         };
         if quiet {
             return plain(false);
@@ -50,7 +50,7 @@ impl Progress {
             bar: Some(bar.with_style(style)),
             lines: false,
             interval,
-            last_line: Cell::new(None),
+            last_line: Mutex::new(None),
         }
     }
 
@@ -62,12 +62,9 @@ impl Progress {
             bar.set_message(short);
         } else if self.lines {
             let now = Instant::now();
-            if self
-                .last_line
-                .get()
-                .is_none_or(|t| now.duration_since(t) >= self.interval)
-            {
-                self.last_line.set(Some(now));
+            let mut last = self.last_line.lock().unwrap_or_else(|e| e.into_inner());
+            if last.is_none_or(|t| now.duration_since(t) >= self.interval) {
+                *last = Some(now);
                 eprintln!("{}", line());
             }
         }

@@ -144,7 +144,34 @@ with tempfile.TemporaryDirectory() as tmp:
     check(all(t["relative_l2_error"] < 1e-10 for t in js["times"]),
           f"file state follows the split-operator reference: {js['times']}")
 
+    # Surface hopping and the exact wave-packet reference on Tully's model 1.
+    path = os.path.join(tmp, "fssh.h5")
+    js = run(["hop", "--model", "tully1", "--k", "10,20", "--trajectories", "100", "--quiet"], path)
+    with h5py.File(path, "r") as f:
+        check_root(f, "hop", js["seed"], section="[system]")
+        g = f["fssh"]
+        check(list(g["k"][:]) == [10.0, 20.0], "fssh/k")
+        for name in ["transmitted", "reflected", "transmitted_error", "reflected_error"]:
+            d = g[name]
+            check(d.shape == (2, 2) and d.dtype == np.float64, f"fssh/{name} shape/dtype {d.shape} {d.dtype}")
+        for i, r in enumerate(js["results"]):
+            check(np.array_equal(g["transmitted"][i], r["transmitted"]), "fssh transmitted equal the JSON")
+            check(np.array_equal(g["reflected_error"][i], [r["reflected_lower_error"], r["reflected_upper_error"]]),
+                  "fssh errors equal the JSON")
+        p = g["populations/0"]
+        check(p["electronic"].shape[0] == p["time"].shape[0], "populations/electronic has one row per time")
+        check(np.allclose(p["electronic"][:].sum(axis=1), 1.0, atol=1e-9), "electronic populations add up to 1")
+        check(int(g.attrs["trajectories"]) == 100, "trajectories attribute")
+    path = os.path.join(tmp, "wavepacket.h5")
+    js = run(["hop", "--model", "tully1", "--k", "15", "--method", "exact", "--quiet"], path)
+    with h5py.File(path, "r") as f:
+        g = f["wavepacket"]
+        check(np.array_equal(g["transmitted"][0], js["results"][0]["transmitted"]), "wavepacket transmitted equal the JSON")
+        check(abs(g["transmitted"][0][1] - 0.323) < 0.01, f"exact T_upper at k = 15: {g['transmitted'][0][1]}")
+        check(g["points"].dtype == np.int64 and int(g["points"][0]) == js["results"][0]["points"], "wavepacket/points")
+        check(int(g["remainder_by_flux"][0]) == 0, "a packet that leaves completely is not extrapolated")
+
 if failures:
     print("h5py check FAILED:\n  " + "\n  ".join(failures))
     sys.exit(1)
-print("h5py check passed: exact, vmc (real and complex), killed run, schrodinger (2-D, file input)")
+print("h5py check passed: exact, vmc (real and complex), killed run, schrodinger (2-D, file input), hop (fssh, exact)")

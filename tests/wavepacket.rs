@@ -143,6 +143,38 @@ fn tully1_upper_transmission_matches_stationary_scattering() {
     }
 }
 
+/// Below the upper threshold of Tully's model 2 (k = 12, E = 0.036 < 0.05 Eh) part of
+/// the packet is caught in the well of the upper surface and decays slowly into the two
+/// open channels. At the time cap the remainder is shared by the flux ratios of the last
+/// quarter; sharing it by position would put it on the closed upper channels.
+#[test]
+fn a_trapped_resonance_is_shared_among_the_open_channels() {
+    let model = Tully2::default();
+    let mut settings = PacketSettings::for_momentum_and_spread(&model, 12.0, 0.3, MASS).unwrap();
+    let short = run("Tully 2, k = 12, cap", &model, &settings);
+    assert!(short.extrapolated, "the resonance outlives the cap");
+    assert!(short.remaining > 1e-3, "remaining {}", short.remaining);
+    settings.max_time *= 2.0;
+    let long = run("Tully 2, k = 12, 2 × cap", &model, &settings);
+    for b in [&short, &long] {
+        assert!(
+            b.transmitted[1] < 1e-9 && b.reflected[1] < 1e-9,
+            "closed channels stay empty: {b:?}"
+        );
+        assert!(b.unaccounted.abs() < 1e-9);
+    }
+    assert!(
+        long.remaining < 0.5 * short.remaining,
+        "{} → {}",
+        short.remaining,
+        long.remaining
+    );
+    assert!(
+        short.max_difference(&long) < 0.02 * short.remaining,
+        "extrapolated {short:?} vs {long:?}"
+    );
+}
+
 #[test]
 fn tully1_at_k30_is_converged_in_step_grid_box_and_absorber() {
     let model = Tully1::default();

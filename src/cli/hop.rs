@@ -7,14 +7,15 @@ use hamlet::io::h5::{Attr, Data, Group};
 use hamlet::io::hop_deck::{HopMethod, HopProblem};
 use hamlet::io::Deck;
 use hamlet::nonadiabatic::{
-    run_ensemble, scatter, EnsembleSettings, HoppingStatistics, PacketSettings, Populations,
-    MODEL_NAMES,
+    run_ensemble, scatter, Branching, EnsembleSettings, HoppingStatistics, PacketSettings,
+    Populations, MODEL_NAMES,
 };
 use hamlet::progress::Progress;
 use hamlet::Error;
+use rayon::prelude::*;
 use serde_json::{json, Value};
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 #[derive(Args, Debug)]
@@ -108,7 +109,7 @@ struct Row {
     dt: f64,
     seconds: f64,
     fssh: Option<HoppingStatistics>,
-    exact: Option<(PacketSettings, f64, usize)>,
+    exact: Option<(PacketSettings, Branching)>,
 }
 
 fn run_momentum(problem: &HopProblem, k: f64) -> anyhow::Result<Row> {
@@ -171,7 +172,7 @@ fn run_momentum(problem: &HopProblem, k: f64) -> anyhow::Result<Row> {
                 dt: settings.dt,
                 seconds: started.elapsed().as_secs_f64(),
                 fssh: None,
-                exact: Some((settings, b.remaining + b.unaccounted.abs(), b.steps)),
+                exact: Some((settings, b)),
             })
         }
     }
@@ -193,19 +194,10 @@ pub fn run(args: HopArgs) -> anyhow::Result<()> {
         Duration::from_millis(500),
     );
     catch_interrupts();
-    let mut rows = Vec::new();
-    let mut interrupted = false;
-    for (index, &k) in problem.momenta.iter().enumerate() {
-        if INTERRUPTED.load(Ordering::SeqCst) {
-            interrupted = true;
-            break;
-        }
-        let row = run_momentum(&problem, k)?;
-        progress.report(index as u64 + 1, format!("k = {k}"), || {
-            format!("k = {k}: {:.2} s", row.seconds)
-        });
-        rows.push(row);
-    }
+    let (rows, interrupted) = match problem.method {
+        HopMethod::Fssh => momenta_in_turn(&problem, &progress)?,
+        HopMethod::Exact => momenta_in_parallel(&problem, &progress)?,
+    };
     progress.finish();
     if let Some(mut file) = file {
         let name = match problem.method {
@@ -231,6 +223,59 @@ pub fn run(args: HopArgs) -> anyhow::Result<()> {
         .into());
     }
     Ok(())
+}
+
+/// One momentum after the other (each ensemble runs its trajectories in parallel);
+/// stops before the next momentum after Ctrl-C (`true`).
+fn momenta_in_turn(problem: &HopProblem, progress: &Progress) -> anyhow::Result<(Vec<Row>, bool)> {
+    let mut rows = Vec::new();
+    for (index, &k) in problem.momenta.iter().enumerate() {
+        if INTERRUPTED.load(Ordering::SeqCst) {
+            return Ok((rows, true));
+        }
+        let row = run_momentum(problem, k)?;
+        progress.report(index as u64 + 1, format!("k = {k}"), || {
+            format!("k = {k}: {:.2} s", row.seconds)
+        });
+        rows.push(row);
+    }
+    Ok((rows, false))
+}
+
+/// Every momentum as its own task (a wave packet runs on one thread), in the order of
+/// the list; after Ctrl-C no new momentum starts, and the rows up to the first one not
+/// run are kept (`true`).
+fn momenta_in_parallel(
+    problem: &HopProblem,
+    progress: &Progress,
+) -> anyhow::Result<(Vec<Row>, bool)> {
+    let done = AtomicU64::new(0);
+    let results: Vec<Option<anyhow::Result<Row>>> = problem
+        .momenta
+        .par_iter()
+        .with_max_len(1)
+        .map(|&k| {
+            if INTERRUPTED.load(Ordering::SeqCst) {
+                return None;
+            }
+            let row = run_momentum(problem, k);
+            if let Ok(row) = &row {
+                let count = done.fetch_add(1, Ordering::SeqCst) + 1;
+                progress.report(count, format!("k = {k}"), || {
+                    format!("k = {k}: {:.2} s", row.seconds)
+                });
+            }
+            Some(row)
+        })
+        .collect();
+    let mut rows = Vec::new();
+    for result in results {
+        match result {
+            Some(row) => rows.push(row?),
+            None => return Ok((rows, true)),
+        }
+    }
+    Ok((rows, false))
 }
 
 fn method_name(problem: &HopProblem) -> &'static str {
@@ -272,11 +317,12 @@ fn row_json(problem: &HopProblem, r: &Row) -> Value {
     } else {
         v["trajectories"] = Value::Null;
     }
-    if let Some((settings, left, steps)) = &r.exact {
+    if let Some((settings, b)) = &r.exact {
         v["sigma"] = json!(settings.sigma);
         v["points"] = json!(settings.points);
-        v["steps"] = json!(steps);
-        v["norm_unresolved"] = json!(left);
+        v["steps"] = json!(b.steps);
+        v["norm_unresolved"] = json!(b.remaining + b.unaccounted.abs());
+        v["remainder_shared_by"] = json!(remainder_rule(b));
     }
     let _ = problem;
     v
@@ -389,6 +435,32 @@ fn write_group(g: &mut Group, problem: &HopProblem, rows: &[Row]) {
                 write_populations(g.group_mut(&format!("populations/{index}")), r.k, p, n);
             }
         }
+    } else {
+        let exact: Vec<&(PacketSettings, Branching)> =
+            rows.iter().filter_map(|r| r.exact.as_ref()).collect();
+        let floats = |f: &dyn Fn(&PacketSettings, &Branching) -> f64| -> Data {
+            Data::Float(exact.iter().map(|(s, b)| f(s, b)).collect())
+        };
+        let ints = |f: &dyn Fn(&PacketSettings, &Branching) -> usize| -> Data {
+            Data::Int(exact.iter().map(|(s, b)| f(s, b) as i64).collect())
+        };
+        g.set_vector("sigma", floats(&|s, _| s.sigma));
+        g.set_vector("points", ints(&|s, _| s.points));
+        g.set_vector("steps", ints(&|_, b| b.steps));
+        g.set_vector("remaining", floats(&|_, b| b.remaining));
+        g.set_vector(
+            "remainder_by_flux",
+            ints(&|_, b| usize::from(b.extrapolated)),
+        );
+    }
+}
+
+/// How the norm left on the grid at the end was assigned to channels.
+fn remainder_rule(b: &Branching) -> &'static str {
+    if b.extrapolated {
+        "flux"
+    } else {
+        "position"
     }
 }
 

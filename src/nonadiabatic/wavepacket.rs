@@ -58,11 +58,17 @@
 //! of Tully's model 3.
 //!
 //! The run stops when the norm left on the grid falls below a tolerance, or at a time
-//! cap; what is left is split at `x_split` (left of it: reflected, right: transmitted),
-//! projected on the local adiabatic states the same way and added. Since the
+//! cap. What is left at the cap is most often a resonance: probability trapped in a
+//! well of an upper surface (Tully's model 2 below the upper threshold keeps 0.3 % for
+//! 10⁵ ħ/hartree and more). A resonance decays exponentially into fixed channel
+//! ratios, so if the absorbers still collected probability over the last quarter of
+//! the run, the remainder is shared among the channels in proportion to what each
+//! collected over that quarter ([`Branching::extrapolated`]). Otherwise (a bound state,
+//! or no absorbers) it is split at `x_split` (left of it: reflected, right:
+//! transmitted) and projected on the local adiabatic states the same way. Since the
 //! propagation is unitary and the bookkeeping exact, `ΣT_i + ΣR_i = 1` to rounding;
 //! [`Branching::unaccounted`] reports `1 − ΣT_i − ΣR_i`, and [`Branching::remaining`]
-//! how much was still on the grid (and so classified by position only).
+//! how much was still on the grid.
 //!
 //! # Automatic settings
 //! [`PacketSettings::for_momentum`] chooses everything from `(model, k₀, m)`; see its
@@ -136,8 +142,13 @@ pub struct Branching {
     pub transmitted: Vec<f64>,
     /// `R_i`: probability reflected (to the left) on adiabatic state `i`.
     pub reflected: Vec<f64>,
-    /// Norm still on the grid at the end, already included in `T` and `R` by position.
+    /// Norm still on the grid at the end, already included in `T` and `R`: by the
+    /// channel ratios of the last quarter's absorbed flux if `extrapolated`, else by
+    /// position.
     pub remaining: f64,
+    /// Whether `remaining` was shared by the absorbed-flux ratios of the last quarter of
+    /// the run (a decaying resonance) rather than by position.
+    pub extrapolated: bool,
     /// `1 − ΣT_i − ΣR_i` (rounding only, for a unitary propagation).
     pub unaccounted: f64,
     /// Time propagated (ħ/hartree).
@@ -693,17 +704,74 @@ impl WavePacket {
     }
 
     /// Propagates until less than `tolerance` is left on the grid (checked every 32
-    /// steps) or `max_time` is reached, and returns the branching probabilities.
+    /// steps) or `max_time` is reached, and returns the branching probabilities; at the
+    /// cap, a remainder that is still leaking is shared by the channel ratios of the
+    /// flux absorbed over the last quarter of the run (see the module documentation).
     pub fn run(&mut self) -> Branching {
         let limit = (self.settings.max_time / self.settings.dt).ceil() as usize;
+        let quarter = self.steps.max(limit - limit / 4);
+        let mut before_last_quarter = None;
         while self.steps < limit {
+            if self.steps >= quarter && before_last_quarter.is_none() {
+                before_last_quarter = Some(self.absorbed());
+            }
             let chunk = CHECK_EVERY.min(limit - self.steps);
             self.advance(chunk);
             if self.norm() < self.settings.tolerance {
-                break;
+                return self.branching();
             }
         }
-        self.branching()
+        match before_last_quarter {
+            Some(before) => self.branching_with_leak(&before),
+            None => self.branching(),
+        }
+    }
+
+    /// What the two absorbers collected so far, `[reflected, transmitted]`.
+    fn absorbed(&self) -> [Vec<f64>; 2] {
+        [
+            self.layers[0].absorbed.clone(),
+            self.layers[1].absorbed.clone(),
+        ]
+    }
+
+    /// Branching probabilities with the norm left on the grid shared among the channels
+    /// in proportion to what each absorber collected since `before`; by position (as
+    /// [`WavePacket::branching`]) if nothing was collected.
+    fn branching_with_leak(&self, before: &[Vec<f64>; 2]) -> Branching {
+        let now = self.absorbed();
+        let leak: Vec<Vec<f64>> = (0..2)
+            .map(|side| {
+                now[side]
+                    .iter()
+                    .zip(&before[side])
+                    .map(|(a, b)| (a - b).max(0.0))
+                    .collect()
+            })
+            .collect();
+        let total: f64 = leak.iter().flatten().sum();
+        let remaining = self.norm();
+        if !(total > 0.0 && total.is_finite()) {
+            return self.branching();
+        }
+        let share = |side: usize| -> Vec<f64> {
+            now[side]
+                .iter()
+                .zip(&leak[side])
+                .map(|(a, l)| a + remaining * l / total)
+                .collect()
+        };
+        let (reflected, transmitted) = (share(0), share(1));
+        let sum: f64 = transmitted.iter().chain(&reflected).sum();
+        Branching {
+            transmitted,
+            reflected,
+            remaining,
+            extrapolated: true,
+            unaccounted: 1.0 - sum,
+            time: self.time,
+            steps: self.steps,
+        }
     }
 
     /// Branching probabilities now: what each absorber removed, plus what is still on
@@ -726,6 +794,7 @@ impl WavePacket {
             transmitted,
             reflected,
             remaining: self.norm(),
+            extrapolated: false,
             unaccounted: 1.0 - total,
             time: self.time,
             steps: self.steps,
