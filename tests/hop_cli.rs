@@ -175,3 +175,58 @@ fn bad_input_is_refused_with_the_key_and_the_fix() {
     let missing = failure(&["hop", "--model", "no_such_net.h5"]);
     assert!(missing.contains("no_such_net.h5"), "{missing}");
 }
+
+/// Ctrl-C during a momentum scan: the momentum in progress finishes, no new one starts,
+/// the exit status is 130, and the file keeps every finished momentum with
+/// `complete = false`.
+#[test]
+fn an_interrupted_scan_keeps_the_finished_momenta() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let dir = scratch_dir("hop-interrupt");
+    let path = dir.join("hop.h5");
+    let _ = std::fs::remove_file(&path);
+    let momenta: Vec<String> = (0..40).map(|i| (10 + i).to_string()).collect();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hamlet"))
+        .args(["hop", "--model", "tully1", "--trajectories", "4000", "--k"])
+        .arg(momenta.join(","))
+        .arg("--output")
+        .arg(&path)
+        .env("RAYON_NUM_THREADS", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    loop {
+        match lines.next() {
+            Some(Ok(line)) if line.starts_with("k = ") => break,
+            Some(_) => {}
+            None => panic!("the run ended before reporting a momentum"),
+        }
+    }
+    // SAFETY: kill(2) on our own child process.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    for _ in lines {}
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let root = hamlet::io::h5::read(&path).unwrap();
+    assert_eq!(
+        root.attrs.get("complete"),
+        Some(&hamlet::io::h5::Attr::Bool(false))
+    );
+    let g = root.group("fssh").unwrap();
+    let k = g.datasets.get("k").unwrap().data.to_f64().unwrap();
+    assert!(
+        !k.is_empty() && k.len() < momenta.len(),
+        "{} of {} momenta kept",
+        k.len(),
+        momenta.len()
+    );
+    let expected: Vec<f64> = (0..k.len()).map(|i| 10.0 + i as f64).collect();
+    assert_eq!(k, expected, "the finished momenta, in order");
+    assert_eq!(
+        g.datasets.get("transmitted").unwrap().shape,
+        vec![k.len(), 2]
+    );
+}

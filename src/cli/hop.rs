@@ -285,7 +285,7 @@ fn method_name(problem: &HopProblem) -> &'static str {
     }
 }
 
-fn row_json(problem: &HopProblem, r: &Row) -> Value {
+fn row_json(r: &Row) -> Value {
     let mut v = json!({
         "k": r.k,
         "transmitted": r.transmitted,
@@ -324,7 +324,6 @@ fn row_json(problem: &HopProblem, r: &Row) -> Value {
         v["norm_unresolved"] = json!(b.remaining + b.unaccounted.abs());
         v["remainder_shared_by"] = json!(remainder_rule(b));
     }
-    let _ = problem;
     v
 }
 
@@ -338,7 +337,7 @@ fn report_json(problem: &HopProblem, rows: &[Row], interrupted: bool) -> Value {
         "seed": problem.seed,
         "frustrated": problem.hop.frustrated.name(),
         "decoherence": problem.hop.decoherence.name(),
-        "results": rows.iter().map(|r| row_json(problem, r)).collect::<Vec<_>>(),
+        "results": rows.iter().map(row_json).collect::<Vec<_>>(),
         "seconds": rows.iter().map(|r| r.seconds).sum::<f64>(),
         "output": problem.output.as_ref().map(|p| p.display().to_string()),
         "interrupted": interrupted,

@@ -8,7 +8,7 @@ use super::hopping::{Exit, HopSettings, Outcome, Trajectory};
 use super::models::DiabaticModel;
 use super::streams::stream_seed;
 use crate::error::{Error, Result};
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Normal};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
@@ -135,6 +135,21 @@ impl EnsembleSettings {
     }
 }
 
+/// Initial position and momentum (bohr, ħ/bohr): the settings' values, or a draw from
+/// the Wigner distribution of the Gaussian packet.
+fn initial_conditions(settings: &EnsembleSettings, rng: &mut impl Rng) -> (Vec<f64>, Vec<f64>) {
+    let (mut position, mut momentum) = (settings.position.clone(), settings.momentum.clone());
+    if let InitialSampling::Wigner { sigma } = &settings.sampling {
+        for k in 0..position.len() {
+            let x = Normal::new(position[k], sigma[k]).expect("checked width");
+            let p = Normal::new(momentum[k], 0.5 / sigma[k]).expect("checked width");
+            position[k] = x.sample(rng);
+            momentum[k] = p.sample(rng);
+        }
+    }
+    (position, momentum)
+}
+
 /// Draws trajectory `index`'s initial position and momentum and runs it.
 fn run_one(
     model: &dyn DiabaticModel,
@@ -142,15 +157,7 @@ fn run_one(
     index: usize,
 ) -> Result<Outcome> {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(stream_seed(settings.seed, index as u64 + 1));
-    let (mut position, mut momentum) = (settings.position.clone(), settings.momentum.clone());
-    if let InitialSampling::Wigner { sigma } = &settings.sampling {
-        for k in 0..position.len() {
-            let x = Normal::new(position[k], sigma[k]).expect("checked width");
-            let p = Normal::new(momentum[k], 0.5 / sigma[k]).expect("checked width");
-            position[k] = x.sample(&mut rng);
-            momentum[k] = p.sample(&mut rng);
-        }
-    }
+    let (position, momentum) = initial_conditions(settings, &mut rng);
     let velocity: Vec<f64> = momentum.iter().map(|p| p / settings.hop.mass).collect();
     Trajectory::new(model, &settings.hop, &position, &velocity, settings.state)?
         .run(&mut rng, settings.record_every)
@@ -217,5 +224,100 @@ fn populations(outcomes: &[Outcome], n: usize, settings: &EnsembleSettings) -> P
             .collect(),
         active,
         electronic,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nonadiabatic::{Decoherence, FrustratedHop};
+
+    fn settings(sampling: InitialSampling) -> EnsembleSettings {
+        EnsembleSettings {
+            hop: HopSettings {
+                mass: 2000.0,
+                dt: 1.0,
+                frustrated: FrustratedHop::Keep,
+                decoherence: Decoherence::None,
+                exit: (-10.0, 10.0),
+                max_steps: 10,
+            },
+            position: vec![-5.0, 1.0],
+            momentum: vec![10.0, -3.0],
+            sampling,
+            state: 0,
+            trajectories: 1,
+            seed: 1,
+            record_every: 0,
+        }
+    }
+
+    /// Sample mean and variance.
+    fn moments(xs: &[f64]) -> (f64, f64) {
+        let n = xs.len() as f64;
+        let mean = xs.iter().sum::<f64>() / n;
+        (
+            mean,
+            xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0),
+        )
+    }
+
+    /// The Wigner function of `exp(−(R − R₀)²/4σ² + ikR)` is the product of normal
+    /// densities `N(R₀, σ²)` and `N(k, 1/4σ²)`: means, variances (so `σ_R σ_p = ½`) and a
+    /// vanishing R–p correlation, each within 5 standard errors.
+    #[test]
+    fn wigner_draws_have_the_moments_of_the_packet() {
+        let sigma = [2.0, 0.5];
+        let s = settings(InitialSampling::Wigner {
+            sigma: sigma.to_vec(),
+        });
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
+        let n = 40_000;
+        let draws: Vec<_> = (0..n).map(|_| initial_conditions(&s, &mut rng)).collect();
+        let root_n = (n as f64).sqrt();
+        for k in 0..2 {
+            let xs: Vec<f64> = draws.iter().map(|(x, _)| x[k]).collect();
+            let ps: Vec<f64> = draws.iter().map(|(_, p)| p[k]).collect();
+            for (values, centre, width) in [
+                (&xs, s.position[k], sigma[k]),
+                (&ps, s.momentum[k], 0.5 / sigma[k]),
+            ] {
+                let (mean, variance) = moments(values);
+                assert!(
+                    (mean - centre).abs() < 5.0 * width / root_n,
+                    "{mean} vs {centre}"
+                );
+                let expected = width * width;
+                let error = expected * (2.0 / (n as f64 - 1.0)).sqrt();
+                assert!(
+                    (variance - expected).abs() < 5.0 * error,
+                    "{variance} vs {expected}"
+                );
+            }
+            let (mx, vx) = moments(&xs);
+            let (mp, vp) = moments(&ps);
+            let covariance: f64 = xs
+                .iter()
+                .zip(&ps)
+                .map(|(x, p)| (x - mx) * (p - mp))
+                .sum::<f64>()
+                / n as f64;
+            let correlation = covariance / (vx * vp).sqrt();
+            assert!(
+                correlation.abs() < 5.0 / root_n,
+                "R–p correlation {correlation}"
+            );
+            assert!(((vx * vp).sqrt() - 0.5).abs() < 0.02, "uncertainty product");
+        }
+    }
+
+    #[test]
+    fn fixed_sampling_starts_every_trajectory_at_the_given_point() {
+        let s = settings(InitialSampling::Fixed);
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
+        assert_eq!(
+            initial_conditions(&s, &mut rng),
+            (vec![-5.0, 1.0], vec![10.0, -3.0])
+        );
     }
 }

@@ -77,6 +77,7 @@
 use super::adiabatic::adiabatic;
 use super::models::DiabaticModel;
 use crate::error::{Error, Result};
+use crate::schrodinger::fft_wave_numbers;
 use num_complex::Complex64;
 use rustfft::{Fft, FftPlanner};
 use std::f64::consts::PI;
@@ -840,17 +841,10 @@ fn potential_factors(energies: &[f64], vectors: &[f64], n: usize, tau: f64) -> V
 
 /// `e^{−ik²δt/2m}/M` for the FFT bins `k = 2πq/L`, `q = 0, 1, …, M/2, −M/2 + 1, …, −1`.
 fn kinetic_factors(m: usize, settings: &PacketSettings) -> Vec<Complex64> {
-    let length = settings.box_stop - settings.box_start;
-    (0..m)
-        .map(|q| {
-            let q = if q <= m / 2 {
-                q as f64
-            } else {
-                q as f64 - m as f64
-            };
-            let k = 2.0 * PI * q / length;
-            let phase = -k * k * settings.dt / (2.0 * settings.mass);
-            Complex64::from_polar(1.0 / m as f64, phase)
+    fft_wave_numbers(m, settings.box_stop - settings.box_start)
+        .into_iter()
+        .map(|k| {
+            Complex64::from_polar(1.0 / m as f64, -k * k * settings.dt / (2.0 * settings.mass))
         })
         .collect()
 }

@@ -29,5 +29,6 @@ pub use packet::{gaussian_packet, GaussianPacket};
 pub use plane_wave::{Evaluation, PlaneWaveNet, Units};
 pub use potential::Potential;
 pub use solve::{solve, Basis, Method, SchrodingerReport, SchrodingerSpec, TimeSample};
+pub(crate) use split_operator::fft_wave_numbers;
 pub use split_operator::{SplitOperator, SplitOperator2d};
 pub use trainable::{fit_trainable, misfit_and_gradient, TrainableSettings};

@@ -146,7 +146,7 @@ fn strang(
 
 /// Angular wave numbers of the FFT bins of `points` samples on a box of `length`:
 /// `2π·m/L` for `m = 0, 1, …, ⌊M/2⌋, −⌈M/2⌉ + 1, …, −1`.
-fn fft_wave_numbers(points: usize, length: f64) -> Vec<f64> {
+pub(crate) fn fft_wave_numbers(points: usize, length: f64) -> Vec<f64> {
     (0..points)
         .map(|m| {
             let m = if m <= points / 2 {
