@@ -219,6 +219,38 @@ impl Lattice {
         self.sublattice.as_deref()
     }
 
+    /// The translation group of a periodic chain or rectangular lattice, one site
+    /// permutation per element: `t[g][i]` is where translation `g` takes site `i`
+    /// (`g = tx + lx·ty` shifts `(x, y)` to `(x + tx, y + ty)`, modulo the lengths;
+    /// `g = 0` is the identity). `None` for open boundaries and edge lists, which have
+    /// no translation symmetry.
+    pub fn translations(&self) -> Option<Vec<Vec<usize>>> {
+        let (lx, ly) = match self.geometry {
+            Geometry::Chain {
+                length,
+                boundary: Boundary::Periodic,
+            } => (length, 1),
+            Geometry::Rectangular {
+                lx,
+                ly,
+                boundary: Boundary::Periodic,
+            } => (lx, ly),
+            _ => return None,
+        };
+        let group = (0..ly)
+            .flat_map(|ty| (0..lx).map(move |tx| (tx, ty)))
+            .map(|(tx, ty)| {
+                (0..lx * ly)
+                    .map(|i| {
+                        let (x, y) = (i % lx, i / lx);
+                        (x + tx) % lx + lx * ((y + ty) % ly)
+                    })
+                    .collect()
+            })
+            .collect();
+        Some(group)
+    }
+
     /// A short human description, e.g. `chain of 20 sites (periodic)`.
     pub fn describe(&self) -> String {
         match &self.geometry {
@@ -295,6 +327,46 @@ fn two_colouring(n: usize, bonds: &[(usize, usize)]) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every translation is a permutation that maps bonds to bonds (nearest and
+    /// next-nearest), the elements are distinct, and composing two is a third.
+    #[test]
+    fn translations_are_distinct_automorphisms_closed_under_composition() {
+        for lattice in [
+            Lattice::chain(7, Boundary::Periodic).unwrap(),
+            Lattice::rectangular(4, 3, Boundary::Periodic).unwrap(),
+            Lattice::rectangular(4, 4, Boundary::Periodic).unwrap(),
+        ] {
+            let group = lattice.translations().unwrap();
+            let n = lattice.n_sites();
+            assert_eq!(group.len(), n);
+            assert_eq!(group[0], (0..n).collect::<Vec<_>>());
+            let key = |(i, j): (usize, usize)| (i.min(j), i.max(j));
+            for t in &group {
+                let mut image = t.clone();
+                image.sort_unstable();
+                assert_eq!(image, (0..n).collect::<Vec<_>>(), "a permutation");
+                for bonds in [lattice.bonds(), lattice.next_nearest_bonds()] {
+                    let mut mapped: Vec<_> =
+                        bonds.iter().map(|&(i, j)| key((t[i], t[j]))).collect();
+                    mapped.sort_unstable();
+                    assert_eq!(mapped, bonds.to_vec());
+                }
+            }
+            for a in &group {
+                for b in &group {
+                    let ab: Vec<usize> = (0..n).map(|i| a[b[i]]).collect();
+                    assert!(group.contains(&ab));
+                }
+            }
+            let distinct: BTreeSet<_> = group.iter().collect();
+            assert_eq!(distinct.len(), n);
+        }
+        assert!(Lattice::chain(6, Boundary::Open)
+            .unwrap()
+            .translations()
+            .is_none());
+    }
 
     #[test]
     fn periodic_chain_has_n_bonds_and_is_bipartite_when_even() {

@@ -228,11 +228,13 @@ struct GroundStateArgs {
     #[command(flatten)]
     system: SystemArgs,
 
-    /// Ansatz: rbm or jastrow.
+    /// Ansatz: rbm (hidden units αN), rbm-symmetric (α filters shared over the
+    /// lattice translations; periodic chains and rectangles) or jastrow (two-body).
+    /// Further settings in the deck's [ansatz] table.
     #[arg(long)]
     ansatz: Option<String>,
 
-    /// RBM hidden units per site.
+    /// rbm: hidden units per site; rbm-symmetric: number of feature filters.
     #[arg(long)]
     alpha: Option<f64>,
 
@@ -685,13 +687,7 @@ fn run_check(args: CheckArgs) -> anyhow::Result<()> {
     let ham = &problem.hamiltonian;
     let gs = &problem.ground_state;
     let n = ham.n_sites();
-    let n_params = match gs.ansatz.kind {
-        vmc::AnsatzKind::Rbm => {
-            let m = ((gs.ansatz.alpha * n as f64).round() as usize).max(1);
-            n + m + n * m
-        }
-        vmc::AnsatzKind::Jastrow => n * (n - 1) / 2,
-    };
+    let n_params = gs.ansatz.n_params(ham.lattice());
     let summary = json!({
         "deck": deck.origin,
         "valid": true,
@@ -702,7 +698,7 @@ fn run_check(args: CheckArgs) -> anyhow::Result<()> {
         "dimension": problem.space.dimension(),
         "marshall_sign": ham.sign_rule(),
         "seed": problem.seed,
-        "ansatz": format!("{:?}", gs.ansatz.kind).to_lowercase(),
+        "ansatz": gs.ansatz.kind.name(),
         "alpha": gs.ansatz.alpha,
         "complex": gs.ansatz.complex,
         "n_parameters": n_params,

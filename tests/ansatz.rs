@@ -1,7 +1,8 @@
 //! Ansätze: cached ratios against full recomputation, cache updates against fresh
 //! caches, log-derivatives against central finite differences.
 
-use hamlet::ansatz::{Ansatz, JacobianLayout, Jastrow, Rbm};
+use hamlet::ansatz::{Ansatz, JacobianLayout, Jastrow, Rbm, SymmetricRbm};
+use hamlet::lattice::{Boundary, Lattice};
 use hamlet::scalar::Scalar;
 use num_complex::Complex64;
 use rand::{RngExt, SeedableRng};
@@ -179,6 +180,71 @@ fn jastrow_real_and_complex() {
     check_ratios(&c, 16);
     check_flip_updates(&c, 17);
     check_gradient(&c, 18);
+}
+
+/// `ln ψ` of the symmetric RBM straight from its definition,
+/// `a Σσ + Σ_f Σ_g ln cosh(b_f + Σᵢ W_f,ᵢ σ_{g(i)})`, independent of the expanded RBM.
+fn symmetric_rbm_by_definition<T: Scalar>(
+    params: &[T],
+    group: &[Vec<usize>],
+    features: usize,
+    sigma: &[i8],
+) -> T {
+    let n = sigma.len();
+    let mut log = params[0] * sigma.iter().map(|&s| s as f64).sum::<f64>();
+    for f in 0..features {
+        for g in group {
+            let mut theta = params[1 + f];
+            for i in 0..n {
+                theta += params[1 + features + f * n + i] * sigma[g[i]] as f64;
+            }
+            log += theta.ln_cosh();
+        }
+    }
+    log
+}
+
+fn check_symmetric_rbm<T: Scalar>(lattice: &Lattice, features: usize, seed: u64) {
+    let a = SymmetricRbm::<T>::new(lattice, features, 0.3, &mut rng(seed)).unwrap();
+    let n = lattice.n_sites();
+    assert_eq!(a.n_params(), 1 + features + features * n);
+    check_ratios(&a, seed + 1);
+    check_flip_updates(&a, seed + 2);
+    check_gradient(&a, seed + 3);
+    let group = lattice.translations().unwrap();
+    let mut r = rng(seed + 4);
+    for _ in 0..10 {
+        let sigma = random_sigma(n, &mut r);
+        let log = full_log_psi(&a, &sigma);
+        let direct = symmetric_rbm_by_definition(a.params(), &group, features, &sigma);
+        assert!(
+            close(log, direct, 1e-12),
+            "{log:?} vs definition {direct:?}"
+        );
+        for g in &group {
+            let moved: Vec<i8> = (0..n).map(|i| sigma[g[i]]).collect();
+            assert!(close(full_log_psi(&a, &moved), log, 1e-12), "ψ(σ∘g) = ψ(σ)");
+        }
+    }
+}
+
+#[test]
+fn symmetric_rbm_on_chains_and_rectangles() {
+    let chain = Lattice::chain(8, Boundary::Periodic).unwrap();
+    let rectangle = Lattice::rectangular(3, 4, Boundary::Periodic).unwrap();
+    check_symmetric_rbm::<f64>(&chain, 2, 20);
+    check_symmetric_rbm::<Complex64>(&chain, 1, 30);
+    check_symmetric_rbm::<f64>(&rectangle, 2, 40);
+    check_symmetric_rbm::<Complex64>(&rectangle, 3, 50);
+    let open = Lattice::chain(8, Boundary::Open).unwrap();
+    let e = SymmetricRbm::<f64>::new(&open, 1, 0.01, &mut rng(1))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("ansatz.kind") && e.contains("periodic"), "{e}");
+    let e = SymmetricRbm::<f64>::new(&chain, 0, 0.01, &mut rng(1))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("ansatz.alpha"), "{e}");
 }
 
 #[test]

@@ -189,12 +189,16 @@ fn ground_state_reports_every_statistic() {
 
 #[test]
 fn ground_state_bad_input_names_the_key() {
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 9] = [
         (&["--samples", "100", "--chains", "16"], "sampler.samples"),
         (&["--alpha", "0"], "ansatz.alpha"),
         (&["--sampler", "exchange"], "sampler.kind"),
         (&["--learning-rate", "0"], "optimizer.learning_rate"),
         (&["--optimizer", "newton"], "optimizer.kind"),
+        (&["--set", "optimizer.max_step=-0.1"], "optimizer.max_step"),
+        (&["--ansatz", "rbm-symmetric", "--alpha", "1.5"], "ansatz.alpha"),
+        (&["--ansatz", "rbm-symmetric", "--boundary", "open"], "ansatz.kind"),
+        (&["--ansatz", "cnn"], "ansatz.kind"),
     ];
     for (extra, key) in cases {
         let mut args = vec!["ground-state", "--model", "tfim", "--size", "6", "--quiet"];

@@ -1,7 +1,7 @@
 //! Variational Monte Carlo against independent references: dense expectation values,
 //! exact probabilities, exact diagonalization; solver equivalences; determinism.
 
-use hamlet::ansatz::{Ansatz, Jastrow, Rbm};
+use hamlet::ansatz::{Ansatz, Jastrow, Rbm, SymmetricRbm};
 use hamlet::exact::{self, dense_matrix, ExactOptions};
 use hamlet::hilbert::{pack, unpack, Basis, SpinHilbert};
 use hamlet::lattice::{Boundary, Lattice};
@@ -126,6 +126,20 @@ fn exact_sampler_energy_equals_dense_expectation() {
         },
         {
             let a = Jastrow::<Complex64>::new(6, 0.3, &mut rng(4)).unwrap();
+            (
+                dense_energy(&a, h.operator(), &sz0),
+                exact_estimate(a, h.operator(), &sz0),
+            )
+        },
+        {
+            let a = SymmetricRbm::<f64>::new(t.lattice(), 2, 0.3, &mut rng(5)).unwrap();
+            (
+                dense_energy(&a, t.operator(), &full6),
+                exact_estimate(a, t.operator(), &full6),
+            )
+        },
+        {
+            let a = SymmetricRbm::<Complex64>::new(h.lattice(), 3, 0.3, &mut rng(6)).unwrap();
             (
                 dense_energy(&a, h.operator(), &sz0),
                 exact_estimate(a, h.operator(), &sz0),
@@ -256,6 +270,7 @@ fn spec(kind: SamplerKind, alpha: f64, complex: bool, iterations: usize) -> Grou
             space: SrSpace::Auto,
         },
         learning_rate: 0.05,
+        max_step: Some(0.1),
         settings: VmcSettings {
             samples: 1008,
             iterations,
@@ -586,6 +601,79 @@ fn minsr_solves_the_sample_space_equations_exactly() {
     );
 }
 
+/// With `max_step`, an SR update longer than the limit is the unlimited update scaled
+/// to a Fubini–Study length `(Σ_s w_s |Σ_k Ō_sk δθ_k|²)^{1/2}` of exactly the limit
+/// (computed here from the dense centred Jacobian); a shorter one is left alone.
+#[test]
+fn the_step_limit_scales_long_updates_to_the_limit() {
+    let h = heisenberg(8);
+    let space = SpinHilbert::with_total_sz(8, 0.0).unwrap();
+    let a = Rbm::<f64>::new(8, 1.0, 0.3, &mut rng(42)).unwrap();
+    let mut sampler = Sampler::Exact(ExactSampler::new(&space).unwrap());
+    let visitor = vmc::EnergyAndJacobian {
+        hamiltonian: h.operator(),
+        row_len: a.jacobian_row_len(),
+    };
+    let batch = sampler.sample(&a, 1, &visitor).unwrap();
+    let ns = batch.len();
+    let energies: Vec<f64> = (0..ns).map(|s| batch.row(s)[0]).collect();
+    let rows: Vec<f64> = (0..ns)
+        .flat_map(|s| batch.row(s)[1..].iter().copied())
+        .collect();
+    let jac = Jacobian::new(
+        a.jacobian_layout(),
+        rows,
+        a.jacobian_row_len(),
+        a.n_params(),
+    );
+    let weights: Vec<f64> = (0..ns).map(|s| batch.weight(s)).collect();
+    let centred = jac.centred_dense(&weights);
+    let length = |delta: &[f64]| -> f64 {
+        (0..ns)
+            .map(|s| {
+                let x: f64 = (0..a.n_params()).map(|k| centred[(s, k)] * delta[k]).sum();
+                x * x
+            })
+            .sum::<f64>()
+            .sqrt()
+    };
+    let method = Method::Sr {
+        diag_shift: 0.01,
+        space: SrSpace::Parameters,
+    };
+    let update = |limit: Option<f64>| -> (Vec<f64>, f64) {
+        let mut optimizer = Optimizer::<f64>::new(method.clone(), 0.05)
+            .unwrap()
+            .with_max_step(limit)
+            .unwrap();
+        let delta = optimizer
+            .update(&Gradient {
+                jacobian: &jac,
+                local_energies: &energies,
+                weights: &weights,
+            })
+            .unwrap();
+        (delta, optimizer.last_step_length())
+    };
+    let (free, free_length) = update(None);
+    assert!((length(&free) - free_length).abs() < 1e-12 * free_length);
+    let limit = 0.25 * free_length;
+    let (limited, limited_length) = update(Some(limit));
+    assert!((length(&limited) - limit).abs() < 1e-12 * limit);
+    assert!((limited_length - limit).abs() < 1e-15);
+    for (l, f) in limited.iter().zip(&free) {
+        assert!((l - 0.25 * f).abs() <= 1e-14 * f.abs().max(1e-300));
+    }
+    let (loose, _) = update(Some(2.0 * free_length));
+    assert_eq!(loose, free);
+    let error = Optimizer::<f64>::new(method.clone(), 0.05)
+        .unwrap()
+        .with_max_step(Some(-1.0))
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("optimizer.max_step"), "{error}");
+}
+
 #[test]
 fn adam_and_sgd_lower_the_energy_towards_the_exact_one() {
     let ham = tfim(6, 1.0);
@@ -607,6 +695,7 @@ fn adam_and_sgd_lower_the_energy_towards_the_exact_one() {
         let mut s = spec(SamplerKind::Exact, 2.0, false, 400);
         s.method = method.clone();
         s.learning_rate = lr;
+        s.max_step = None;
         let start = vmc::ground_state(
             &ham,
             &space,

@@ -10,12 +10,14 @@
 
 mod jastrow;
 mod rbm;
+mod symmetric_rbm;
 
 pub use jastrow::Jastrow;
 #[cfg(all(target_arch = "x86_64", target_feature = "avx"))]
 pub(crate) use rbm::flip_product_f64;
 pub(crate) use rbm::flip_product_generic;
-pub use rbm::Rbm;
+pub use rbm::{Rbm, RbmCache};
+pub use symmetric_rbm::SymmetricRbm;
 
 use crate::scalar::Scalar;
 

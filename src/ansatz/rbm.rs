@@ -51,6 +51,13 @@ pub struct RbmCache<T> {
     tanh: Vec<T>,
 }
 
+impl<T> RbmCache<T> {
+    /// `tanh θⱼ` per hidden unit.
+    pub(crate) fn tanh(&self) -> &[T] {
+        &self.tanh
+    }
+}
+
 impl<T: Scalar> Rbm<T> {
     /// An RBM on `n_sites` spins with `round(α·N)` hidden units, parameters drawn from
     /// a centred normal distribution of standard deviation `init_std`.

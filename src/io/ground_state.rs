@@ -2,8 +2,9 @@
 //!
 //! ```toml
 //! [ansatz]
-//! kind = "rbm"            # rbm | jastrow
-//! alpha = 1.0             # rbm: hidden units per site
+//! kind = "rbm"            # rbm | rbm-symmetric | jastrow
+//! alpha = 1.0             # rbm: hidden units per site; rbm-symmetric: feature filters
+//!                         # (whole number; α|G| = αN hidden units, translations shared)
 //! complex = false         # complex parameters (needed when signs are not known)
 //! init_std = 0.01         # standard deviation of the initial parameters
 //!
@@ -22,6 +23,8 @@
 //! solver = "auto"         # sr: auto | parameters | samples
 //! rcond = 1e-10           # minsr
 //! beta1 = 0.9             # adam (also beta2 = 0.999, epsilon = 1e-8)
+//! max_step = 0.1          # longest Fubini–Study step (radians); default 0.1 for sr and
+//!                         # minsr, none for adam and sgd; 0 = no limit
 //!
 //! [vmc]
 //! iterations = 300
@@ -69,6 +72,7 @@ pub(crate) struct OptimizerSection {
     beta1: Option<f64>,
     beta2: Option<f64>,
     epsilon: Option<f64>,
+    max_step: Option<f64>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -89,14 +93,17 @@ fn positive_count(key: &str, v: Option<i64>, default: usize) -> Result<usize> {
 
 impl AnsatzSection {
     fn spec(&self) -> Result<AnsatzSpec> {
-        let kind = match choice(
-            "ansatz.kind",
-            self.kind.as_deref().unwrap_or("rbm"),
-            &["rbm", "jastrow"],
-        )? {
-            "jastrow" => AnsatzKind::Jastrow,
-            _ => AnsatzKind::Rbm,
-        };
+        let kinds = [
+            AnsatzKind::Rbm,
+            AnsatzKind::Jastrow,
+            AnsatzKind::SymmetricRbm,
+        ];
+        let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
+        let name = choice("ansatz.kind", self.kind.as_deref().unwrap_or("rbm"), &names)?;
+        let kind = kinds[names
+            .iter()
+            .position(|n| *n == name)
+            .expect("a listed name")];
         if kind == AnsatzKind::Jastrow && self.alpha.is_some() {
             return Err(Error::invalid(
                 "ansatz.alpha",
@@ -108,6 +115,15 @@ impl AnsatzSection {
             return Err(Error::invalid(
                 "ansatz.alpha",
                 format!("{alpha} must be positive (hidden units per site), e.g. alpha = 1"),
+            ));
+        }
+        if kind == AnsatzKind::SymmetricRbm && alpha.fract() != 0.0 {
+            return Err(Error::invalid(
+                "ansatz.alpha",
+                format!(
+                    "{alpha}: rbm-symmetric takes a whole number of feature filters (α hidden \
+                     units per site), e.g. alpha = 2"
+                ),
             ));
         }
         let init_std = self.init_std.unwrap_or(0.01);
@@ -155,7 +171,7 @@ impl SamplerSection {
 }
 
 impl OptimizerSection {
-    fn spec(&self) -> Result<(Method, f64)> {
+    fn spec(&self) -> Result<(Method, f64, Option<f64>)> {
         let kind = choice(
             "optimizer.kind",
             self.kind.as_deref().unwrap_or("sr"),
@@ -208,11 +224,21 @@ impl OptimizerSection {
             },
             _ => Method::Sgd,
         };
+        let max_step = match self.max_step {
+            Some(0.0) => None,
+            Some(limit) => Some(limit),
+            None if matches!(kind, "sr" | "minsr") => Some(DEFAULT_MAX_STEP),
+            None => None,
+        };
         // Range checks live with the optimizer; run them now so decks fail early.
-        crate::vmc::Optimizer::<f64>::new(method.clone(), learning_rate)?;
-        Ok((method, learning_rate))
+        crate::vmc::Optimizer::<f64>::new(method.clone(), learning_rate)?
+            .with_max_step(max_step)?;
+        Ok((method, learning_rate, max_step))
     }
 }
+
+/// Default limit on the Fubini–Study length of an SR or minSR update (radians).
+pub const DEFAULT_MAX_STEP: f64 = 0.1;
 
 /// Validates the ground-state sections of a deck.
 pub(crate) fn ground_state_spec(
@@ -224,7 +250,7 @@ pub(crate) fn ground_state_spec(
 ) -> Result<GroundStateSpec> {
     let ansatz = ansatz.spec()?;
     let (sampler, samples) = sampler.spec(space)?;
-    let (method, learning_rate) = optimizer.spec()?;
+    let (method, learning_rate, max_step) = optimizer.spec()?;
     let iterations = count("vmc.iterations", vmc.iterations, 300)?;
     let final_samples = positive_count("vmc.final_samples", vmc.final_samples, 4 * samples)?;
     let settings = VmcSettings {
@@ -243,6 +269,7 @@ pub(crate) fn ground_state_spec(
         sampler,
         method,
         learning_rate,
+        max_step,
         settings,
     })
 }

@@ -53,6 +53,7 @@ pub fn append_vmc_log(group: &mut Group, log: &IterationLog, spec: &GroundStateS
             ("acceptance", log.acceptance),
             ("learning_rate", spec.learning_rate),
             ("update_norm", log.update_norm),
+            ("step_length", log.step_length),
             ("seconds", log.seconds),
         ],
     );

@@ -68,6 +68,8 @@ pub struct IterationLog {
     pub acceptance: f64,
     /// Euclidean norm of the parameter update.
     pub update_norm: f64,
+    /// Fubini–Study length of the update (after the optimizer's limit).
+    pub step_length: f64,
     /// Wall-clock seconds of the iteration.
     pub seconds: f64,
 }
@@ -191,6 +193,7 @@ impl<A: Ansatz> Vmc<A> {
             energy,
             acceptance: batch.acceptance,
             update_norm: delta.iter().map(|d| d.abs2()).sum::<f64>().sqrt(),
+            step_length: self.optimizer.last_step_length(),
             seconds: started.elapsed().as_secs_f64(),
         })
     }

@@ -8,6 +8,11 @@
 //! - quantum geometric tensor `S_{kl} = Σ_s w_s conj(Ō_{sk}) Ō_{sl}`;
 //! - SR update `δθ = −η (S + εI)⁻¹ F`.
 //!
+//! Any update can be limited to a Fubini–Study length `ℓ = (δθ† S δθ)^{1/2} ≤ ℓ_max`
+//! ([`Optimizer::max_step`]): a longer one is scaled down. The first SR steps from
+//! near-zero weights (where `S` is tiny next to the diagonal shift) are otherwise
+//! long enough (ℓ ≈ 0.5–3 measured on Heisenberg rings) to freeze the Markov chains.
+//!
 //! Convention (as NetKet): complex parameters are holomorphic and use `F` as is; real
 //! parameters (real ψ) use the true energy gradient `2 Re F`.
 //!
@@ -69,6 +74,10 @@ pub struct Optimizer<T: Scalar> {
     pub method: Method,
     /// Learning rate `η`.
     pub learning_rate: f64,
+    /// Largest Fubini–Study length of an update ([`step_length`]); a longer update is
+    /// scaled down to it (a trust region). `None`: no limit.
+    pub max_step: Option<f64>,
+    last_step_length: f64,
     moment1: Vec<T>,
     moment2: Vec<f64>,
     steps: u64,
@@ -122,6 +131,8 @@ impl<T: Scalar> Optimizer<T> {
         Ok(Self {
             method,
             learning_rate,
+            max_step: None,
+            last_step_length: 0.0,
             moment1: Vec::new(),
             moment2: Vec::new(),
             steps: 0,
@@ -129,9 +140,29 @@ impl<T: Scalar> Optimizer<T> {
         })
     }
 
+    /// Limits every update to a Fubini–Study length of `max_step` (`None`: no limit);
+    /// the limit must be positive.
+    pub fn with_max_step(mut self, max_step: Option<f64>) -> Result<Self> {
+        if let Some(limit) = max_step {
+            if !(limit > 0.0 && limit.is_finite()) {
+                return Err(Error::invalid(
+                    "optimizer.max_step",
+                    format!("{limit} must be positive (e.g. 0.1), or 0 for no limit"),
+                ));
+            }
+        }
+        self.max_step = max_step;
+        Ok(self)
+    }
+
     /// Number of updates made.
     pub fn steps(&self) -> u64 {
         self.steps
+    }
+
+    /// Fubini–Study length of the last update, after the limit.
+    pub fn last_step_length(&self) -> f64 {
+        self.last_step_length
     }
 
     /// The parameter change `δθ` for this batch.
@@ -208,6 +239,17 @@ impl<T: Scalar> Optimizer<T> {
                     .into(),
             ));
         }
+        let length = step_length(g, &delta);
+        let delta = match self.max_step {
+            Some(limit) if length > limit => {
+                self.last_step_length = limit;
+                delta.iter().map(|&d| d * (limit / length)).collect()
+            }
+            _ => {
+                self.last_step_length = length;
+                delta
+            }
+        };
         self.steps += 1;
         Ok(delta)
     }
@@ -256,6 +298,21 @@ impl<T: Scalar> Optimizer<T> {
         self.moment2 = moment2;
         self.steps = steps;
     }
+}
+
+/// Fubini–Study length of the update `δθ` on the batch,
+/// `ℓ = (Σ_s w_s |Σ_k Ō_{sk} δθ_k|²)^{1/2} = (δθ† S δθ)^{1/2}`: to first order, the
+/// angle between `ψ_θ` and `ψ_{θ+δθ}` (radians), estimated on the samples. Real
+/// parameters of a real ψ use the same formula.
+fn step_length<T: Scalar>(g: &Gradient<'_, T>, delta: &[T]) -> f64 {
+    let change = g.jacobian.apply(delta);
+    let mean: T = change.iter().zip(g.weights).map(|(&x, &w)| x * w).sum();
+    change
+        .iter()
+        .zip(g.weights)
+        .map(|(&x, &w)| (x - mean).abs2() * w)
+        .sum::<f64>()
+        .sqrt()
 }
 
 /// The SR data of a batch: `residuals` receives `√w_s (E_s − Ē)·scale`.

@@ -6,7 +6,7 @@ use super::checkpoint::Checkpoint;
 use super::driver::{IterationLog, Stop, Vmc, VmcSettings};
 use super::optimizer::{Method, Optimizer};
 use super::stats::Stats;
-use crate::ansatz::{Ansatz, Jastrow, Rbm};
+use crate::ansatz::{Ansatz, Jastrow, Rbm, SymmetricRbm};
 use crate::error::{Error, Result};
 use crate::exact::{self, ExactOptions, Reference};
 use crate::hilbert::SpinHilbert;
@@ -34,6 +34,19 @@ pub enum AnsatzKind {
     Rbm,
     /// Two-body Jastrow.
     Jastrow,
+    /// RBM with feature filters shared over the lattice translations.
+    SymmetricRbm,
+}
+
+impl AnsatzKind {
+    /// Name as written in decks and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            AnsatzKind::Rbm => "rbm",
+            AnsatzKind::Jastrow => "jastrow",
+            AnsatzKind::SymmetricRbm => "rbm-symmetric",
+        }
+    }
 }
 
 /// Validated `[ansatz]`.
@@ -41,12 +54,31 @@ pub enum AnsatzKind {
 pub struct AnsatzSpec {
     /// Which ansatz.
     pub kind: AnsatzKind,
-    /// RBM hidden-unit density `α`.
+    /// RBM hidden-unit density `α`; the number of feature filters of the symmetric
+    /// RBM (a whole number).
     pub alpha: f64,
     /// Complex parameters.
     pub complex: bool,
     /// Initial parameter spread.
     pub init_std: f64,
+}
+
+impl AnsatzSpec {
+    /// Number of variational parameters on `lattice`.
+    pub fn n_params(&self, lattice: &crate::lattice::Lattice) -> usize {
+        let n = lattice.n_sites();
+        match self.kind {
+            AnsatzKind::Rbm => {
+                let m = ((self.alpha * n as f64).round() as usize).max(1);
+                n + m + n * m
+            }
+            AnsatzKind::Jastrow => n * (n - 1) / 2,
+            AnsatzKind::SymmetricRbm => {
+                let features = self.alpha as usize;
+                1 + features + features * n
+            }
+        }
+    }
 }
 
 /// Which sampler.
@@ -80,6 +112,8 @@ pub struct GroundStateSpec {
     pub method: Method,
     /// Learning rate.
     pub learning_rate: f64,
+    /// Largest Fubini–Study length of an update ([`Optimizer::max_step`]).
+    pub max_step: Option<f64>,
     /// `[vmc]` loop settings (with `[sampler] samples`).
     pub settings: VmcSettings,
 }
@@ -181,6 +215,17 @@ pub fn ground_state(
             let ansatz = Jastrow::<Complex64>::new(n, a.init_std, &mut rng)?;
             run(ansatz, ham, space, spec, seed, resume, observer)
         }
+        (AnsatzKind::SymmetricRbm, false) => {
+            let features = a.alpha as usize;
+            let ansatz = SymmetricRbm::<f64>::new(ham.lattice(), features, a.init_std, &mut rng)?;
+            run(ansatz, ham, space, spec, seed, resume, observer)
+        }
+        (AnsatzKind::SymmetricRbm, true) => {
+            let features = a.alpha as usize;
+            let ansatz =
+                SymmetricRbm::<Complex64>::new(ham.lattice(), features, a.init_std, &mut rng)?;
+            run(ansatz, ham, space, spec, seed, resume, observer)
+        }
     }
 }
 
@@ -215,7 +260,8 @@ fn run<A: Ansatz>(
     let started = Instant::now();
     let sampler = build_sampler(ham, space, &spec.sampler, seed)?;
     let description = sampler.describe();
-    let optimizer = Optimizer::new(spec.method.clone(), spec.learning_rate)?;
+    let optimizer =
+        Optimizer::new(spec.method.clone(), spec.learning_rate)?.with_max_step(spec.max_step)?;
     let mut vmc = Vmc::new(
         ansatz,
         ham.operator().clone(),
