@@ -229,12 +229,13 @@ struct GroundStateArgs {
     system: SystemArgs,
 
     /// Ansatz: rbm (hidden units αN), rbm-symmetric (α filters shared over the
-    /// lattice translations; periodic chains and rectangles) or jastrow (two-body).
+    /// lattice translations; periodic chains and rectangles), ffnn (ln cosh layers:
+    /// one of αN units, or ansatz.layers = [h1, h2, h3]) or jastrow (two-body).
     /// Further settings in the deck's [ansatz] table.
     #[arg(long)]
     ansatz: Option<String>,
 
-    /// rbm: hidden units per site; rbm-symmetric: number of feature filters.
+    /// rbm, ffnn: hidden units per site; rbm-symmetric: number of feature filters.
     #[arg(long)]
     alpha: Option<f64>,
 

@@ -1,7 +1,7 @@
 //! Ansätze: cached ratios against full recomputation, cache updates against fresh
 //! caches, log-derivatives against central finite differences.
 
-use hamlet::ansatz::{Ansatz, JacobianLayout, Jastrow, Rbm, SymmetricRbm};
+use hamlet::ansatz::{Ansatz, Ffnn, JacobianLayout, Jastrow, Rbm, SymmetricRbm};
 use hamlet::lattice::{Boundary, Lattice};
 use hamlet::scalar::Scalar;
 use num_complex::Complex64;
@@ -245,6 +245,47 @@ fn symmetric_rbm_on_chains_and_rectangles() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("ansatz.alpha"), "{e}");
+}
+
+#[test]
+fn ffnn_with_one_two_and_three_layers() {
+    for (widths, seed) in [(vec![12], 60), (vec![10, 6], 70), (vec![8, 6, 4], 80)] {
+        let a = Ffnn::<f64>::new(9, &widths, 0.5, &mut rng(seed)).unwrap();
+        check_ratios(&a, seed + 1);
+        check_flip_updates(&a, seed + 2);
+        check_gradient(&a, seed + 3);
+        let c = Ffnn::<Complex64>::new(8, &widths, 0.5, &mut rng(seed + 4)).unwrap();
+        check_ratios(&c, seed + 5);
+        check_flip_updates(&c, seed + 6);
+        check_gradient(&c, seed + 7);
+    }
+    // One hidden layer with unit output weights is an RBM without visible bias.
+    let (n, h) = (7, 5);
+    let rbm = Rbm::<f64>::new(n, h as f64 / n as f64, 0.4, &mut rng(90)).unwrap();
+    let rbm_params = rbm.params();
+    let mut params = rbm_params[n + h..].to_vec();
+    params.extend_from_slice(&rbm_params[n..n + h]);
+    params.extend(std::iter::repeat_n(1.0, h));
+    let mut no_visible = rbm_params.to_vec();
+    no_visible[..n].fill(0.0);
+    let mut rbm = rbm.clone();
+    rbm.set_params(&no_visible);
+    let net = Ffnn::from_params(n, &[h], params);
+    let mut r = rng(91);
+    for _ in 0..10 {
+        let sigma = random_sigma(n, &mut r);
+        assert!(close(
+            full_log_psi(&net, &sigma),
+            full_log_psi(&rbm, &sigma),
+            1e-13
+        ));
+    }
+    for bad in [vec![], vec![0], vec![4, 4, 4, 4]] {
+        let e = Ffnn::<f64>::new(6, &bad, 0.1, &mut rng(1))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("ansatz.layers"), "{e}");
+    }
 }
 
 #[test]

@@ -189,15 +189,26 @@ fn ground_state_reports_every_statistic() {
 
 #[test]
 fn ground_state_bad_input_names_the_key() {
-    let cases: [(&[&str], &str); 9] = [
+    let cases: [(&[&str], &str); 11] = [
+        (&["--set", "ansatz.layers=[8]"], "ansatz.layers"),
+        (
+            &["--ansatz", "ffnn", "--set", "ansatz.layers=[8,0]"],
+            "ansatz.layers",
+        ),
         (&["--samples", "100", "--chains", "16"], "sampler.samples"),
         (&["--alpha", "0"], "ansatz.alpha"),
         (&["--sampler", "exchange"], "sampler.kind"),
         (&["--learning-rate", "0"], "optimizer.learning_rate"),
         (&["--optimizer", "newton"], "optimizer.kind"),
         (&["--set", "optimizer.max_step=-0.1"], "optimizer.max_step"),
-        (&["--ansatz", "rbm-symmetric", "--alpha", "1.5"], "ansatz.alpha"),
-        (&["--ansatz", "rbm-symmetric", "--boundary", "open"], "ansatz.kind"),
+        (
+            &["--ansatz", "rbm-symmetric", "--alpha", "1.5"],
+            "ansatz.alpha",
+        ),
+        (
+            &["--ansatz", "rbm-symmetric", "--boundary", "open"],
+            "ansatz.kind",
+        ),
         (&["--ansatz", "cnn"], "ansatz.kind"),
     ];
     for (extra, key) in cases {

@@ -1,7 +1,7 @@
 //! Variational Monte Carlo against independent references: dense expectation values,
 //! exact probabilities, exact diagonalization; solver equivalences; determinism.
 
-use hamlet::ansatz::{Ansatz, Jastrow, Rbm, SymmetricRbm};
+use hamlet::ansatz::{Ansatz, Ffnn, Jastrow, Rbm, SymmetricRbm};
 use hamlet::exact::{self, dense_matrix, ExactOptions};
 use hamlet::hilbert::{pack, unpack, Basis, SpinHilbert};
 use hamlet::lattice::{Boundary, Lattice};
@@ -139,6 +139,20 @@ fn exact_sampler_energy_equals_dense_expectation() {
             )
         },
         {
+            let a = Ffnn::<f64>::new(6, &[8, 4], 0.4, &mut rng(7)).unwrap();
+            (
+                dense_energy(&a, t.operator(), &full6),
+                exact_estimate(a, t.operator(), &full6),
+            )
+        },
+        {
+            let a = Ffnn::<Complex64>::new(6, &[6, 5, 3], 0.4, &mut rng(8)).unwrap();
+            (
+                dense_energy(&a, y.operator(), &full6),
+                exact_estimate(a, y.operator(), &full6),
+            )
+        },
+        {
             let a = SymmetricRbm::<Complex64>::new(h.lattice(), 3, 0.3, &mut rng(6)).unwrap();
             (
                 dense_energy(&a, h.operator(), &sz0),
@@ -258,6 +272,7 @@ fn spec(kind: SamplerKind, alpha: f64, complex: bool, iterations: usize) -> Grou
         ansatz: AnsatzSpec {
             kind: AnsatzKind::Rbm,
             alpha,
+            layers: Vec::new(),
             complex,
             init_std: 0.01,
         },

@@ -8,10 +8,12 @@
 //! stoquastic Hamiltonians such as the TFIM or the Heisenberg model with the Marshall
 //! sign rule), complex ones give a phase.
 
+mod ffnn;
 mod jastrow;
 mod rbm;
 mod symmetric_rbm;
 
+pub use ffnn::{n_params as ffnn_n_params, Ffnn, FfnnCache, MAX_LAYERS as FFNN_MAX_LAYERS};
 pub use jastrow::Jastrow;
 #[cfg(all(target_arch = "x86_64", target_feature = "avx"))]
 pub(crate) use rbm::flip_product_f64;

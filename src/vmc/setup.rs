@@ -6,7 +6,7 @@ use super::checkpoint::Checkpoint;
 use super::driver::{IterationLog, Stop, Vmc, VmcSettings};
 use super::optimizer::{Method, Optimizer};
 use super::stats::Stats;
-use crate::ansatz::{Ansatz, Jastrow, Rbm, SymmetricRbm};
+use crate::ansatz::{Ansatz, Ffnn, Jastrow, Rbm, SymmetricRbm};
 use crate::error::{Error, Result};
 use crate::exact::{self, ExactOptions, Reference};
 use crate::hilbert::SpinHilbert;
@@ -36,6 +36,8 @@ pub enum AnsatzKind {
     Jastrow,
     /// RBM with feature filters shared over the lattice translations.
     SymmetricRbm,
+    /// Feed-forward network with `ln cosh` hidden layers.
+    Ffnn,
 }
 
 impl AnsatzKind {
@@ -45,6 +47,7 @@ impl AnsatzKind {
             AnsatzKind::Rbm => "rbm",
             AnsatzKind::Jastrow => "jastrow",
             AnsatzKind::SymmetricRbm => "rbm-symmetric",
+            AnsatzKind::Ffnn => "ffnn",
         }
     }
 }
@@ -57,6 +60,9 @@ pub struct AnsatzSpec {
     /// RBM hidden-unit density `α`; the number of feature filters of the symmetric
     /// RBM (a whole number).
     pub alpha: f64,
+    /// Hidden-layer widths of the feed-forward network; empty means one layer of
+    /// `round(αN)` units.
+    pub layers: Vec<usize>,
     /// Complex parameters.
     pub complex: bool,
     /// Initial parameter spread.
@@ -77,6 +83,16 @@ impl AnsatzSpec {
                 let features = self.alpha as usize;
                 1 + features + features * n
             }
+            AnsatzKind::Ffnn => crate::ansatz::ffnn_n_params(n, &self.layer_widths(n)),
+        }
+    }
+
+    /// Hidden-layer widths of the feed-forward network on `n` sites.
+    pub fn layer_widths(&self, n: usize) -> Vec<usize> {
+        if self.layers.is_empty() {
+            vec![((self.alpha * n as f64).round() as usize).max(1)]
+        } else {
+            self.layers.clone()
         }
     }
 }
@@ -218,6 +234,14 @@ pub fn ground_state(
         (AnsatzKind::SymmetricRbm, false) => {
             let features = a.alpha as usize;
             let ansatz = SymmetricRbm::<f64>::new(ham.lattice(), features, a.init_std, &mut rng)?;
+            run(ansatz, ham, space, spec, seed, resume, observer)
+        }
+        (AnsatzKind::Ffnn, false) => {
+            let ansatz = Ffnn::<f64>::new(n, &a.layer_widths(n), a.init_std, &mut rng)?;
+            run(ansatz, ham, space, spec, seed, resume, observer)
+        }
+        (AnsatzKind::Ffnn, true) => {
+            let ansatz = Ffnn::<Complex64>::new(n, &a.layer_widths(n), a.init_std, &mut rng)?;
             run(ansatz, ham, space, spec, seed, resume, observer)
         }
         (AnsatzKind::SymmetricRbm, true) => {
