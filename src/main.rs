@@ -688,7 +688,7 @@ fn run_check(args: CheckArgs) -> anyhow::Result<()> {
     let ham = &problem.hamiltonian;
     let gs = &problem.ground_state;
     let n = ham.n_sites();
-    let n_params = gs.ansatz.n_params(ham.lattice());
+    let n_params = gs.ansatz.n_params(n);
     let summary = json!({
         "deck": deck.origin,
         "valid": true,

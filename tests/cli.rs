@@ -365,3 +365,43 @@ fn progress_is_plain_lines_off_a_terminal_and_silent_when_quiet() {
     );
     assert!(out.status.success() && out.stderr.is_empty());
 }
+
+/// A deck's `vmc.reference` replaces the computed reference (for systems beyond exact
+/// diagonalization), and the variational check uses it: a reference far above the
+/// true ground state makes the run warn that the energy lies below it.
+#[test]
+fn a_reference_given_in_the_deck_is_reported_and_checked() {
+    let v = json(&[
+        "ground-state",
+        "--model",
+        "tfim",
+        "--size",
+        "6",
+        "--iterations",
+        "20",
+        "--quiet",
+        "--json",
+        "--set",
+        "vmc.reference=-1.0",
+    ]);
+    assert_eq!(v["reference"], -1.0);
+    assert_eq!(v["reference_method"], "given in the deck (vmc.reference)");
+    let warnings = v["warnings"].as_array().unwrap();
+    assert!(
+        warnings.iter().any(|w| w
+            .as_str()
+            .unwrap()
+            .contains("below the exact ground-state energy")),
+        "{warnings:?}"
+    );
+    let err = failure(&[
+        "ground-state",
+        "--model",
+        "tfim",
+        "--size",
+        "6",
+        "--set",
+        "vmc.reference=nan",
+    ]);
+    assert!(err.contains("vmc.reference"), "{err}");
+}

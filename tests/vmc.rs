@@ -292,6 +292,7 @@ fn spec(kind: SamplerKind, alpha: f64, complex: bool, iterations: usize) -> Grou
             final_samples: 4032,
             target_variance: None,
         },
+        reference: None,
     }
 }
 

@@ -20,11 +20,12 @@
 //! burn_in = 50            # extra sweeps before the first iteration
 //!
 //! [optimizer]
-//! kind = "sr"             # sr | minsr | adam | sgd
+//! kind = "sr"             # sr | minsr | adam | sgd; default: minsr when the parameters
+//!                         # outnumber the samples, sr otherwise
 //! learning_rate = 0.05
 //! diag_shift = 0.01       # sr
 //! solver = "auto"         # sr: auto | parameters | samples
-//! rcond = 1e-10           # minsr
+//! rcond = 1e-4            # minsr: relative eigenvalue cut-off of the sample kernel
 //! beta1 = 0.9             # adam (also beta2 = 0.999, epsilon = 1e-8)
 //! max_step = 0.1          # longest Fubini–Study step (radians); default 0.1 for sr and
 //!                         # minsr, none for adam and sgd; 0 = no limit
@@ -33,6 +34,8 @@
 //! iterations = 300
 //! final_samples = 4032    # default: 4 × samples
 //! target_variance = 1e-6  # optional early stop
+//! reference = -97.757589597   # optional known E0 (e.g. from QMC) when exact
+//!                         # diagonalization is out of reach; reported like an exact one
 //! ```
 
 use super::deck::{choice, count, reject_unread};
@@ -86,6 +89,7 @@ pub(crate) struct VmcSection {
     iterations: Option<i64>,
     final_samples: Option<i64>,
     target_variance: Option<f64>,
+    reference: Option<f64>,
 }
 
 fn positive_count(key: &str, v: Option<i64>, default: usize) -> Result<usize> {
@@ -212,10 +216,15 @@ impl SamplerSection {
 }
 
 impl OptimizerSection {
-    fn spec(&self) -> Result<(Method, f64, Option<f64>)> {
+    /// The update rule, learning rate and step limit, for `n_params` parameters and
+    /// `samples` samples per iteration.
+    fn spec(&self, n_params: usize, samples: usize) -> Result<(Method, f64, Option<f64>)> {
+        // minSR's sample-space solve is the natural choice once the parameters
+        // outnumber the samples (Chen & Heyl 2024).
+        let default = if n_params > samples { "minsr" } else { "sr" };
         let kind = choice(
             "optimizer.kind",
-            self.kind.as_deref().unwrap_or("sr"),
+            self.kind.as_deref().unwrap_or(default),
             &["sr", "minsr", "adam", "sgd"],
         )?;
         let allowed: &[&str] = match kind {
@@ -256,7 +265,7 @@ impl OptimizerSection {
                 },
             },
             "minsr" => Method::MinSr {
-                rcond: self.rcond.unwrap_or(1e-10),
+                rcond: self.rcond.unwrap_or(DEFAULT_RCOND),
             },
             "adam" => Method::Adam {
                 beta1: self.beta1.unwrap_or(0.9),
@@ -278,6 +287,12 @@ impl OptimizerSection {
     }
 }
 
+/// Default relative cut-off of minSR's pseudo-inverse. Measured on the Heisenberg ring
+/// of 12 spins (FFNN [24, 12], 624 parameters, 496 samples, 300 iterations, seed 1234):
+/// with 10⁻¹⁰ and 10⁻⁶ the noise directions of the kernel blow the state up (relative
+/// errors 0.59 and 0.064 at the end), with 10⁻⁴ it converges (1.4·10⁻⁴).
+pub const DEFAULT_RCOND: f64 = 1e-4;
+
 /// Default limit on the Fubini–Study length of an SR or minSR update (radians).
 pub const DEFAULT_MAX_STEP: f64 = 0.1;
 
@@ -291,7 +306,8 @@ pub(crate) fn ground_state_spec(
 ) -> Result<GroundStateSpec> {
     let ansatz = ansatz.spec(space.n_sites())?;
     let (sampler, samples) = sampler.spec(space)?;
-    let (method, learning_rate, max_step) = optimizer.spec()?;
+    let (method, learning_rate, max_step) =
+        optimizer.spec(ansatz.n_params(space.n_sites()), samples)?;
     let iterations = count("vmc.iterations", vmc.iterations, 300)?;
     let final_samples = positive_count("vmc.final_samples", vmc.final_samples, 4 * samples)?;
     let settings = VmcSettings {
@@ -305,7 +321,16 @@ pub(crate) fn ground_state_spec(
         _ => sampler.chains.n_chains,
     };
     settings.check(chains)?;
+    if let Some(e) = vmc.reference {
+        if !e.is_finite() {
+            return Err(Error::invalid(
+                "vmc.reference",
+                "must be a finite energy (hartree-free model units), e.g. -97.757589597",
+            ));
+        }
+    }
     Ok(GroundStateSpec {
+        reference: vmc.reference,
         ansatz,
         sampler,
         method,

@@ -70,9 +70,8 @@ pub struct AnsatzSpec {
 }
 
 impl AnsatzSpec {
-    /// Number of variational parameters on `lattice`.
-    pub fn n_params(&self, lattice: &crate::lattice::Lattice) -> usize {
-        let n = lattice.n_sites();
+    /// Number of variational parameters on `n` sites.
+    pub fn n_params(&self, n: usize) -> usize {
         match self.kind {
             AnsatzKind::Rbm => {
                 let m = ((self.alpha * n as f64).round() as usize).max(1);
@@ -132,6 +131,9 @@ pub struct GroundStateSpec {
     pub max_step: Option<f64>,
     /// `[vmc]` loop settings (with `[sampler] samples`).
     pub settings: VmcSettings,
+    /// A known ground-state energy given with the problem (`vmc.reference`), used
+    /// instead of computing one.
+    pub reference: Option<f64>,
 }
 
 /// Outcome of [`ground_state`].
@@ -307,7 +309,13 @@ fn run<A: Ansatz>(
         });
     }
     let (stats, acceptance) = vmc.estimate(&[])?;
-    let reference = reference_energy(ham, space, seed)?;
+    let reference = match spec.reference {
+        Some(energy) => Some(Reference {
+            energy,
+            method: "given in the deck (vmc.reference)",
+        }),
+        None => reference_energy(ham, space, seed)?,
+    };
     times.sort_by(f64::total_cmp);
     let warnings = diagnose(&stats[0], acceptance, reference.as_ref());
     Ok(GroundStateReport {
