@@ -230,7 +230,8 @@ struct GroundStateArgs {
 
     /// Ansatz: rbm (hidden units αN), rbm-symmetric (α filters shared over the
     /// lattice translations; periodic chains and rectangles), ffnn (ln cosh layers:
-    /// one of αN units, or ansatz.layers = [h1, h2, h3]) or jastrow (two-body).
+    /// one of αN units, or ansatz.layers = [h1, h2, h3]), autoregressive (one masked
+    /// layer of αN units, sampled directly) or jastrow (two-body).
     /// Further settings in the deck's [ansatz] table.
     #[arg(long)]
     ansatz: Option<String>,
@@ -251,7 +252,7 @@ struct GroundStateArgs {
     #[arg(long)]
     chains: Option<usize>,
 
-    /// Sampler: local, exchange or exact.
+    /// Sampler: local, exchange, exact or direct (autoregressive ansatz only).
     #[arg(long)]
     sampler: Option<String>,
 

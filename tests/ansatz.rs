@@ -1,7 +1,7 @@
 //! Ansätze: cached ratios against full recomputation, cache updates against fresh
 //! caches, log-derivatives against central finite differences.
 
-use hamlet::ansatz::{Ansatz, Ffnn, JacobianLayout, Jastrow, Rbm, SymmetricRbm};
+use hamlet::ansatz::{Ansatz, Autoregressive, Ffnn, JacobianLayout, Jastrow, Rbm, SymmetricRbm};
 use hamlet::lattice::{Boundary, Lattice};
 use hamlet::scalar::Scalar;
 use num_complex::Complex64;
@@ -286,6 +286,15 @@ fn ffnn_with_one_two_and_three_layers() {
             .to_string();
         assert!(e.contains("ansatz.layers"), "{e}");
     }
+}
+
+#[test]
+fn autoregressive_in_the_full_space() {
+    let a = Autoregressive::new(9, None, 1.5, 0.5, &mut rng(100)).unwrap();
+    assert_eq!(a.n_params(), 14 + 2 * 9 * 14 + 9);
+    check_ratios(&a, 101);
+    check_flip_updates(&a, 102);
+    check_gradient(&a, 103);
 }
 
 #[test]

@@ -189,7 +189,9 @@ fn ground_state_reports_every_statistic() {
 
 #[test]
 fn ground_state_bad_input_names_the_key() {
-    let cases: [(&[&str], &str); 11] = [
+    let cases: [(&[&str], &str); 13] = [
+        (&["--sampler", "direct"], "sampler.kind"),
+        (&["--ansatz", "autoregressive", "--complex"], "ansatz.complex"),
         (&["--set", "ansatz.layers=[8]"], "ansatz.layers"),
         (
             &["--ansatz", "ffnn", "--set", "ansatz.layers=[8,0]"],

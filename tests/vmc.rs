@@ -1,12 +1,14 @@
 //! Variational Monte Carlo against independent references: dense expectation values,
 //! exact probabilities, exact diagonalization; solver equivalences; determinism.
 
-use hamlet::ansatz::{Ansatz, Ffnn, Jastrow, Rbm, SymmetricRbm};
+use hamlet::ansatz::{Ansatz, Autoregressive, Ffnn, Jastrow, Rbm, SymmetricRbm};
 use hamlet::exact::{self, dense_matrix, ExactOptions};
 use hamlet::hilbert::{pack, unpack, Basis, SpinHilbert};
 use hamlet::lattice::{Boundary, Lattice};
 use hamlet::operator::{Hamiltonian, PauliString, PauliSum};
-use hamlet::sampler::{ExactSampler, Metropolis, MetropolisSettings, Sampler, Visitor};
+use hamlet::sampler::{
+    DirectSampler, ExactSampler, Metropolis, MetropolisSettings, Sampler, Visitor,
+};
 use hamlet::scalar::Scalar;
 use hamlet::vmc::{
     self, AnsatzKind, AnsatzSpec, Gradient, GroundStateSpec, Jacobian, Method, Optimizer,
@@ -153,6 +155,20 @@ fn exact_sampler_energy_equals_dense_expectation() {
             )
         },
         {
+            let a = Autoregressive::new(6, None, 1.5, 0.5, &mut rng(9)).unwrap();
+            (
+                dense_energy(&a, t.operator(), &full6),
+                exact_estimate(a, t.operator(), &full6),
+            )
+        },
+        {
+            let a = Autoregressive::new(6, Some(3), 1.0, 0.5, &mut rng(10)).unwrap();
+            (
+                dense_energy(&a, h.operator(), &sz0),
+                exact_estimate(a, h.operator(), &sz0),
+            )
+        },
+        {
             let a = SymmetricRbm::<Complex64>::new(h.lattice(), 3, 0.3, &mut rng(6)).unwrap();
             (
                 dense_energy(&a, h.operator(), &sz0),
@@ -232,6 +248,92 @@ fn metropolis_histograms_match_psi_squared() {
             "χ² = {chi2} for {dof} degrees of freedom (exchange: {exchange})"
         );
     }
+}
+
+/// The autoregressive state is normalized by construction: Σ|ψ|² = 1 over the full
+/// space, and over the sector (with zero outside it) when the magnetization is fixed.
+/// Direct samples follow |ψ|² (χ² within 5σ of its mean), and a χ² against another
+/// state's |ψ|² fails, so the test can fail.
+#[test]
+fn autoregressive_states_are_normalized_and_sampled_exactly() {
+    let full = SpinHilbert::full(8).unwrap();
+    let sector = SpinHilbert::with_total_sz(8, 0.0).unwrap();
+    for (space, n_up, seed) in [(&full, None, 31), (&sector, Some(4), 32)] {
+        let a = Autoregressive::new(8, n_up, 1.0, 0.6, &mut rng(seed)).unwrap();
+        let other = Autoregressive::new(8, n_up, 1.0, 0.6, &mut rng(seed + 10)).unwrap();
+        let mut sigma = vec![0i8; 8];
+        let probability = |x: &Autoregressive, state: u64, sigma: &mut Vec<i8>| {
+            unpack(state, sigma);
+            (2.0 * x.log_psi(sigma, &x.cache(sigma))).exp()
+        };
+        let total: f64 = (0..256u64).map(|b| probability(&a, b, &mut sigma)).sum();
+        assert!((total - 1.0).abs() < 1e-12, "Σ|ψ|² = {total}");
+        let basis = Basis::new(space, 1 << 10).unwrap();
+        let inside: f64 = (0..basis.dim())
+            .map(|i| probability(&a, basis.state(i), &mut sigma))
+            .sum();
+        assert!(
+            (inside - 1.0).abs() < 1e-12,
+            "Σ|ψ|² over the space = {inside}"
+        );
+        let mut sampler = DirectSampler::new(space, 16, 77).unwrap();
+        let batch = sampler.sample(&a, 2000, &Configurations).unwrap();
+        let mut counts = vec![0usize; basis.dim()];
+        for s in 0..batch.len() {
+            counts[basis.index(batch.row(s)[0] as u64)] += 1;
+        }
+        let n = batch.len() as f64;
+        let chi2 = |x: &Autoregressive, sigma: &mut Vec<i8>| -> f64 {
+            (0..basis.dim())
+                .map(|i| {
+                    let expected = n * probability(x, basis.state(i), sigma);
+                    (counts[i] as f64 - expected).powi(2) / expected
+                })
+                .sum()
+        };
+        let dof = (basis.dim() - 1) as f64;
+        let (own, foreign) = (chi2(&a, &mut sigma), chi2(&other, &mut sigma));
+        println!("n_up {n_up:?}: χ² = {own:.1} (another state: {foreign:.1}) for {dof} dof");
+        assert!((own - dof).abs() < 5.0 * (2.0 * dof).sqrt(), "χ² = {own}");
+        assert!(foreign > dof + 10.0 * (2.0 * dof).sqrt(), "χ² = {foreign}");
+    }
+    // Direct sampling of a state that cannot do it is refused, naming the key.
+    let rbm = Rbm::<f64>::new(8, 1.0, 0.1, &mut rng(1)).unwrap();
+    let err = DirectSampler::new(&full, 4, 1)
+        .unwrap()
+        .sample(&rbm, 1, &Configurations)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("sampler.kind"), "{err}");
+}
+
+/// Log-derivatives of the autoregressive state against central finite differences, in
+/// a fixed-magnetization sector (forced sites contribute nothing).
+#[test]
+fn autoregressive_gradient_in_a_sector_matches_finite_differences() {
+    let a = Autoregressive::new(8, Some(3), 1.0, 0.5, &mut rng(40)).unwrap();
+    let sigma = [1i8, -1, -1, 1, -1, -1, 1, -1];
+    let mut grad = vec![0.0; a.n_params()];
+    a.log_grad(&sigma, &a.cache(&sigma), &mut grad);
+    let h = 1e-5;
+    let mut shifted = a.clone();
+    for k in 0..a.n_params() {
+        let mut p = a.params().to_vec();
+        p[k] += h;
+        shifted.set_params(&p);
+        let plus = shifted.log_psi(&sigma, &shifted.cache(&sigma));
+        p[k] -= 2.0 * h;
+        shifted.set_params(&p);
+        let minus = shifted.log_psi(&sigma, &shifted.cache(&sigma));
+        let fd = (plus - minus) / (2.0 * h);
+        assert!(
+            (grad[k] - fd).abs() < 1e-8 * (1.0 + fd.abs()),
+            "parameter {k}: {} vs {fd}",
+            grad[k]
+        );
+    }
+    let outside = [1i8, 1, 1, 1, -1, -1, -1, -1];
+    assert_eq!(a.log_psi(&outside, &a.cache(&outside)), f64::NEG_INFINITY);
 }
 
 #[test]

@@ -8,11 +8,13 @@
 //! stoquastic Hamiltonians such as the TFIM or the Heisenberg model with the Marshall
 //! sign rule), complex ones give a phase.
 
+mod autoregressive;
 mod ffnn;
 mod jastrow;
 mod rbm;
 mod symmetric_rbm;
 
+pub use autoregressive::{Autoregressive, AutoregressiveCache};
 pub use ffnn::{n_params as ffnn_n_params, Ffnn, FfnnCache, MAX_LAYERS as FFNN_MAX_LAYERS};
 pub use jastrow::Jastrow;
 #[cfg(all(target_arch = "x86_64", target_feature = "avx"))]
@@ -89,6 +91,12 @@ pub trait Ansatz: Clone + Send + Sync {
     /// Writes the Jacobian row of `σ` in [`Self::jacobian_layout`].
     fn jacobian_row(&self, sigma: &[i8], cache: &Self::Cache, out: &mut [Self::T]) {
         self.log_grad(sigma, cache, out);
+    }
+
+    /// Draws `σ` exactly from `|ψ|²` (normalized over the ansatz's sector) into `sigma`
+    /// and returns `true`, if the ansatz can (autoregressive ones); `false` otherwise.
+    fn sample_directly<R: rand::Rng>(&self, _rng: &mut R, _sigma: &mut [i8]) -> bool {
+        false
     }
 }
 

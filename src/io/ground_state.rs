@@ -2,7 +2,7 @@
 //!
 //! ```toml
 //! [ansatz]
-//! kind = "rbm"            # rbm | rbm-symmetric | ffnn | jastrow
+//! kind = "rbm"            # rbm | rbm-symmetric | ffnn | autoregressive | jastrow
 //! alpha = 1.0             # rbm: hidden units per site; rbm-symmetric: feature filters
 //!                         # (whole number; α|G| = αN hidden units, translations shared);
 //!                         # ffnn: one hidden layer of αN units
@@ -12,7 +12,8 @@
 //!                         # the first layer, default 1/√N; deeper layers 1/√fan-in)
 //!
 //! [sampler]
-//! kind = "local"          # local | exchange | exact (default: exchange in a fixed-Sz sector)
+//! kind = "local"          # local | exchange | exact | direct (default: direct for an
+//!                         # autoregressive ansatz, else exchange in a fixed-Sz sector)
 //! samples = 1008          # per iteration, a multiple of chains
 //! chains = 16
 //! sweep = 0               # proposals between samples; 0 = N (one sweep)
@@ -108,6 +109,7 @@ impl AnsatzSection {
             AnsatzKind::Jastrow,
             AnsatzKind::SymmetricRbm,
             AnsatzKind::Ffnn,
+            AnsatzKind::Autoregressive,
         ];
         let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
         let name = choice("ansatz.kind", self.kind.as_deref().unwrap_or("rbm"), &names)?;
@@ -188,8 +190,12 @@ impl AnsatzSection {
 }
 
 impl SamplerSection {
-    fn spec(&self, space: &SpinHilbert) -> Result<(SamplerSpec, usize)> {
-        let default_kind = if space.n_up().is_some() {
+    /// The checked sampler on `space` for an ansatz of kind `ansatz` (autoregressive
+    /// states are sampled directly by default).
+    fn spec(&self, space: &SpinHilbert, ansatz: AnsatzKind) -> Result<(SamplerSpec, usize)> {
+        let default_kind = if ansatz == AnsatzKind::Autoregressive {
+            "direct"
+        } else if space.n_up().is_some() {
             "exchange"
         } else {
             "local"
@@ -197,12 +203,23 @@ impl SamplerSection {
         let kind = match choice(
             "sampler.kind",
             self.kind.as_deref().unwrap_or(default_kind),
-            &["local", "exchange", "exact"],
+            &["local", "exchange", "exact", "direct"],
         )? {
             "exchange" => SamplerKind::Exchange,
             "exact" => SamplerKind::Exact,
+            "direct" => SamplerKind::Direct,
             _ => SamplerKind::Local,
         };
+        if kind == SamplerKind::Direct && ansatz != AnsatzKind::Autoregressive {
+            return Err(Error::invalid(
+                "sampler.kind",
+                format!(
+                    "direct sampling needs kind = \"autoregressive\" in [ansatz], not \"{}\"; \
+                     use \"local\" or \"exchange\"",
+                    ansatz.name()
+                ),
+            ));
+        }
         let defaults = MetropolisSettings::default();
         let chains = MetropolisSettings {
             n_chains: positive_count("sampler.chains", self.chains, defaults.n_chains)?,
@@ -305,7 +322,7 @@ pub(crate) fn ground_state_spec(
     space: &SpinHilbert,
 ) -> Result<GroundStateSpec> {
     let ansatz = ansatz.spec(space.n_sites())?;
-    let (sampler, samples) = sampler.spec(space)?;
+    let (sampler, samples) = sampler.spec(space, ansatz.kind)?;
     let (method, learning_rate, max_step) =
         optimizer.spec(ansatz.n_params(space.n_sites()), samples)?;
     let iterations = count("vmc.iterations", vmc.iterations, 300)?;

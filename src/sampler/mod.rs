@@ -1,13 +1,16 @@
-//! Samplers of `|ψ(σ)|²`: Markov chains with Metropolis moves, and exact enumeration.
+//! Samplers of `|ψ(σ)|²`: Markov chains with Metropolis moves, exact enumeration, and
+//! direct draws from autoregressive states.
 //!
 //! Each Markov chain owns its configuration and its random generator, seeded from
 //! `(run seed, chain index)`; chains run in parallel and their samples are returned in
 //! chain order, so the same seed gives the same samples for any number of threads.
 //! A *sweep* is `N` proposals; one sample is recorded per sweep.
 
+mod direct;
 mod exact;
 mod metropolis;
 
+pub use direct::DirectSampler;
 pub use exact::ExactSampler;
 pub use metropolis::{Chain, Metropolis, MetropolisSettings, Rule};
 
@@ -75,6 +78,8 @@ pub enum Sampler {
     Metropolis(Metropolis),
     /// Exact enumeration of the basis.
     Exact(ExactSampler),
+    /// Independent draws from an autoregressive state.
+    Direct(DirectSampler),
 }
 
 impl Sampler {
@@ -88,6 +93,7 @@ impl Sampler {
         match self {
             Sampler::Metropolis(m) => Ok(m.sample(ansatz, per_chain, visitor)),
             Sampler::Exact(e) => e.sample(ansatz, visitor),
+            Sampler::Direct(d) => d.sample(ansatz, per_chain, visitor),
         }
     }
 
@@ -96,6 +102,7 @@ impl Sampler {
         match self {
             Sampler::Metropolis(m) => m.chains(),
             Sampler::Exact(_) => &[],
+            Sampler::Direct(d) => d.streams(),
         }
     }
 
@@ -104,6 +111,7 @@ impl Sampler {
         match self {
             Sampler::Metropolis(m) => m.restore_chains(chains),
             Sampler::Exact(_) => Ok(()),
+            Sampler::Direct(d) => d.restore_streams(chains),
         }
     }
 
@@ -112,6 +120,7 @@ impl Sampler {
         match self {
             Sampler::Metropolis(m) => m.n_chains(),
             Sampler::Exact(_) => 1,
+            Sampler::Direct(d) => d.streams().len(),
         }
     }
 
@@ -120,6 +129,10 @@ impl Sampler {
         match self {
             Sampler::Metropolis(m) => m.describe(),
             Sampler::Exact(e) => format!("exact enumeration of {} states", e.dim()),
+            Sampler::Direct(d) => format!(
+                "direct sampling (autoregressive), {} independent streams",
+                d.streams().len()
+            ),
         }
     }
 }

@@ -6,12 +6,12 @@ use super::checkpoint::Checkpoint;
 use super::driver::{IterationLog, Stop, Vmc, VmcSettings};
 use super::optimizer::{Method, Optimizer};
 use super::stats::Stats;
-use crate::ansatz::{Ansatz, Ffnn, Jastrow, Rbm, SymmetricRbm};
+use crate::ansatz::{Ansatz, Autoregressive, Ffnn, Jastrow, Rbm, SymmetricRbm};
 use crate::error::{Error, Result};
 use crate::exact::{self, ExactOptions, Reference};
 use crate::hilbert::SpinHilbert;
 use crate::operator::Hamiltonian;
-use crate::sampler::{ExactSampler, Metropolis, MetropolisSettings, Sampler};
+use crate::sampler::{DirectSampler, ExactSampler, Metropolis, MetropolisSettings, Sampler};
 use crate::scalar::Scalar;
 use num_complex::Complex64;
 use rand::SeedableRng;
@@ -38,6 +38,8 @@ pub enum AnsatzKind {
     SymmetricRbm,
     /// Feed-forward network with `ln cosh` hidden layers.
     Ffnn,
+    /// Autoregressive network (one masked hidden layer), sampled directly.
+    Autoregressive,
 }
 
 impl AnsatzKind {
@@ -48,6 +50,7 @@ impl AnsatzKind {
             AnsatzKind::Jastrow => "jastrow",
             AnsatzKind::SymmetricRbm => "rbm-symmetric",
             AnsatzKind::Ffnn => "ffnn",
+            AnsatzKind::Autoregressive => "autoregressive",
         }
     }
 }
@@ -83,6 +86,10 @@ impl AnsatzSpec {
                 1 + features + features * n
             }
             AnsatzKind::Ffnn => crate::ansatz::ffnn_n_params(n, &self.layer_widths(n)),
+            AnsatzKind::Autoregressive => {
+                let h = ((self.alpha * n as f64).round() as usize).max(1);
+                h + 2 * n * h + n
+            }
         }
     }
 
@@ -105,6 +112,8 @@ pub enum SamplerKind {
     Exchange,
     /// Exact enumeration.
     Exact,
+    /// Independent draws from an autoregressive state.
+    Direct,
 }
 
 /// Validated `[sampler]`.
@@ -238,6 +247,15 @@ pub fn ground_state(
             let ansatz = SymmetricRbm::<f64>::new(ham.lattice(), features, a.init_std, &mut rng)?;
             run(ansatz, ham, space, spec, seed, resume, observer)
         }
+        (AnsatzKind::Autoregressive, false) => {
+            let ansatz = Autoregressive::new(n, space.n_up(), a.alpha, a.init_std, &mut rng)?;
+            run(ansatz, ham, space, spec, seed, resume, observer)
+        }
+        (AnsatzKind::Autoregressive, true) => Err(Error::invalid(
+            "ansatz.complex",
+            "the autoregressive network has real parameters (a positive ψ; with the Marshall \
+             sign rule for Heisenberg models); set complex = false",
+        )),
         (AnsatzKind::Ffnn, false) => {
             let ansatz = Ffnn::<f64>::new(n, &a.layer_widths(n), a.init_std, &mut rng)?;
             run(ansatz, ham, space, spec, seed, resume, observer)
@@ -264,6 +282,11 @@ pub fn build_sampler(
 ) -> Result<Sampler> {
     Ok(match spec.kind {
         SamplerKind::Exact => Sampler::Exact(ExactSampler::new(space)?),
+        SamplerKind::Direct => Sampler::Direct(DirectSampler::new(
+            space,
+            spec.chains.n_chains,
+            seed ^ SAMPLER_STREAM,
+        )?),
         kind => Sampler::Metropolis(Metropolis::new(
             space,
             ham.lattice(),
