@@ -1,7 +1,10 @@
 //! Ansätze: cached ratios against full recomputation, cache updates against fresh
 //! caches, log-derivatives against central finite differences.
 
-use hamlet::ansatz::{Ansatz, Autoregressive, Ffnn, JacobianLayout, Jastrow, Rbm, SymmetricRbm};
+use hamlet::ansatz::{
+    translation_sector, Ansatz, Autoregressive, Ffnn, JacobianLayout, Jastrow, Projected, Rbm,
+    SymmetricRbm,
+};
 use hamlet::lattice::{Boundary, Lattice};
 use hamlet::scalar::Scalar;
 use num_complex::Complex64;
@@ -295,6 +298,64 @@ fn autoregressive_in_the_full_space() {
     check_ratios(&a, 101);
     check_flip_updates(&a, 102);
     check_gradient(&a, 103);
+}
+
+/// `ψ_P(eσ) = χ_e* ψ_P(σ)` for every element: the projected state lies in the sector.
+fn check_sector<T: Scalar, A: Ansatz<T = T>>(
+    p: &Projected<A>,
+    perms: &[Vec<usize>],
+    flips: &[bool],
+    characters: &[T],
+    seed: u64,
+) {
+    let n = p.n_sites();
+    let mut r = rng(seed);
+    for _ in 0..5 {
+        let sigma = random_sigma(n, &mut r);
+        let base = full_log_psi(p, &sigma);
+        for e in 0..perms.len() {
+            let s = if flips[e] { -1 } else { 1 };
+            let moved: Vec<i8> = perms[e].iter().map(|&g| s * sigma[g]).collect();
+            let ratio = (full_log_psi(p, &moved) - base).exp();
+            assert!(
+                close(ratio, characters[e].conj(), 1e-10),
+                "element {e}: {ratio:?} vs {:?}",
+                characters[e].conj()
+            );
+        }
+    }
+}
+
+#[test]
+fn projected_states_lie_in_their_sector() {
+    let chain = Lattice::chain(6, Boundary::Periodic).unwrap();
+    // Real RBM at momentum 0 with spin-flip parity +1.
+    let (perms, flips, chars) =
+        translation_sector::<f64>(chain.translations().unwrap(), (6, 1), (0, 0), Some(1));
+    let base = Rbm::<f64>::new(6, 1.0, 0.4, &mut rng(120)).unwrap();
+    let p = Projected::new(base, perms.clone(), flips.clone(), chars.clone()).unwrap();
+    check_sector(&p, &perms, &flips, &chars, 121);
+    check_ratios(&p, 122);
+    check_flip_updates(&p, 123);
+    check_gradient(&p, 124);
+    // A complex FFNN on a 3x2 rectangle, translations only.
+    let rectangle = Lattice::rectangular(3, 2, Boundary::Periodic).unwrap();
+    let (perms, flips, chars) =
+        translation_sector::<Complex64>(rectangle.translations().unwrap(), (3, 2), (0, 0), None);
+    let base = Ffnn::<Complex64>::new(6, &[5, 4], 0.5, &mut rng(130)).unwrap();
+    let p = Projected::new(base, perms.clone(), flips.clone(), chars.clone()).unwrap();
+    check_sector(&p, &perms, &flips, &chars, 131);
+    check_ratios(&p, 132);
+    check_flip_updates(&p, 133);
+    check_gradient(&p, 134);
+    // Sectors with nodes (momentum π here) are refused for now.
+    let (perms, flips, chars) =
+        translation_sector::<f64>(chain.translations().unwrap(), (6, 1), (3, 0), None);
+    let base = Rbm::<f64>::new(6, 1.0, 0.4, &mut rng(1)).unwrap();
+    let e = Projected::new(base, perms, flips, chars)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("ansatz.momentum"), "{e}");
 }
 
 #[test]

@@ -189,9 +189,22 @@ fn ground_state_reports_every_statistic() {
 
 #[test]
 fn ground_state_bad_input_names_the_key() {
-    let cases: [(&[&str], &str); 13] = [
+    let cases: [(&[&str], &str); 15] = [
+        (&["--set", "ansatz.parity=1"], "ansatz.symmetry"),
+        (
+            &[
+                "--set",
+                "ansatz.symmetry=\"translation\"",
+                "--boundary",
+                "open",
+            ],
+            "ansatz.symmetry",
+        ),
         (&["--sampler", "direct"], "sampler.kind"),
-        (&["--ansatz", "autoregressive", "--complex"], "ansatz.complex"),
+        (
+            &["--ansatz", "autoregressive", "--complex"],
+            "ansatz.complex",
+        ),
         (&["--set", "ansatz.layers=[8]"], "ansatz.layers"),
         (
             &["--ansatz", "ffnn", "--set", "ansatz.layers=[8,0]"],
@@ -443,5 +456,8 @@ fn symmetric_rbm_reaches_1e_5_on_the_heisenberg_ring_of_20() {
         v["seconds"].as_f64().unwrap()
     );
     assert!((e - exact).abs() / exact.abs() <= 1e-5);
-    assert!(e > exact - 5.0 * error, "below the exact energy by more than 5σ");
+    assert!(
+        e > exact - 5.0 * error,
+        "below the exact energy by more than 5σ"
+    );
 }

@@ -375,6 +375,7 @@ fn spec(kind: SamplerKind, alpha: f64, complex: bool, iterations: usize) -> Grou
             kind: AnsatzKind::Rbm,
             alpha,
             layers: Vec::new(),
+            projection: None,
             complex,
             init_std: 0.01,
         },

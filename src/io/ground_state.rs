@@ -7,6 +7,9 @@
 //!                         # (whole number; α|G| = αN hidden units, translations shared);
 //!                         # ffnn: one hidden layer of αN units
 //! layers = [40, 20]       # ffnn: 1 to 3 hidden-layer widths instead of alpha
+//! symmetry = "none"       # none | translation | translation+flip: project ψ on a sector
+//! momentum = [0, 0]       # with symmetry: momentum in units of 2π/L (complex unless 0)
+//! parity = 1              # translation+flip: spin-flip parity (Sz = 0 or no sector)
 //! complex = false         # complex parameters (needed when signs are not known)
 //! init_std = 0.01         # standard deviation of the initial parameters (ffnn: of
 //!                         # the first layer, default 1/√N; deeper layers 1/√fan-in)
@@ -45,7 +48,8 @@ use crate::error::{Error, Result};
 use crate::hilbert::SpinHilbert;
 use crate::sampler::MetropolisSettings;
 use crate::vmc::{
-    AnsatzKind, AnsatzSpec, GroundStateSpec, Method, SamplerKind, SamplerSpec, SrSpace, VmcSettings,
+    AnsatzKind, AnsatzSpec, GroundStateSpec, Method, Projection, SamplerKind, SamplerSpec, SrSpace,
+    VmcSettings,
 };
 use serde::Deserialize;
 
@@ -55,6 +59,9 @@ pub(crate) struct AnsatzSection {
     kind: Option<String>,
     alpha: Option<f64>,
     layers: Option<Vec<i64>>,
+    symmetry: Option<String>,
+    momentum: Option<Vec<i64>>,
+    parity: Option<i64>,
     complex: Option<bool>,
     init_std: Option<f64>,
 }
@@ -179,10 +186,57 @@ impl AnsatzSection {
                 widths.iter().map(|&w| w as usize).collect()
             }
         };
+        let projection = match self.symmetry.as_deref() {
+            None | Some("none") => {
+                if self.momentum.is_some() || self.parity.is_some() {
+                    return Err(Error::invalid(
+                        "ansatz.symmetry",
+                        "momentum and parity need symmetry = \"translation\" or \
+                         \"translation+flip\"",
+                    ));
+                }
+                None
+            }
+            Some(name) => {
+                let name = choice(
+                    "ansatz.symmetry",
+                    name,
+                    &["none", "translation", "translation+flip"],
+                )?;
+                let momentum = match self.momentum.as_deref() {
+                    None => (0, 0),
+                    Some([kx]) => (*kx, 0),
+                    Some([kx, ky]) => (*kx, *ky),
+                    Some(other) => {
+                        return Err(Error::invalid(
+                            "ansatz.momentum",
+                            format!("{other:?}: give [kx] or [kx, ky] in units of 2π/L"),
+                        ))
+                    }
+                };
+                let parity = match (name, self.parity) {
+                    ("translation+flip", None | Some(1)) => Some(1),
+                    ("translation+flip", Some(-1)) => Some(-1),
+                    ("translation", None) => None,
+                    (_, Some(p)) => {
+                        return Err(Error::invalid(
+                            "ansatz.parity",
+                            format!(
+                                "{p}: the spin-flip parity is 1 or -1, with \
+                                 symmetry = \"translation+flip\""
+                            ),
+                        ))
+                    }
+                    _ => None,
+                };
+                Some(Projection { momentum, parity })
+            }
+        };
         Ok(AnsatzSpec {
             kind,
             alpha,
             layers,
+            projection,
             complex: self.complex.unwrap_or(false),
             init_std,
         })

@@ -18,7 +18,7 @@ pub use local_energy::{check_compatible, local_value, EnergyAndJacobian, LocalVa
 pub use optimizer::{Gradient, Method, Optimizer, SrSpace};
 pub use setup::{
     build_sampler, ground_state, reference_energy, AnsatzKind, AnsatzSpec, GroundStateReport,
-    GroundStateSpec, SamplerKind, SamplerSpec, REFERENCE_MAX_DIM,
+    GroundStateSpec, Projection, SamplerKind, SamplerSpec, REFERENCE_MAX_DIM,
 };
 pub use sr::{SrWorkspace, RESIDUAL_TOLERANCE};
 pub use stats::{statistics, Stats};

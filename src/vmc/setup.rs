@@ -6,7 +6,9 @@ use super::checkpoint::Checkpoint;
 use super::driver::{IterationLog, Stop, Vmc, VmcSettings};
 use super::optimizer::{Method, Optimizer};
 use super::stats::Stats;
-use crate::ansatz::{Ansatz, Autoregressive, Ffnn, Jastrow, Rbm, SymmetricRbm};
+use crate::ansatz::{
+    translation_sector, Ansatz, Autoregressive, Ffnn, Jastrow, Projected, Rbm, SymmetricRbm,
+};
 use crate::error::{Error, Result};
 use crate::exact::{self, ExactOptions, Reference};
 use crate::hilbert::SpinHilbert;
@@ -66,10 +68,21 @@ pub struct AnsatzSpec {
     /// Hidden-layer widths of the feed-forward network; empty means one layer of
     /// `round(αN)` units.
     pub layers: Vec<usize>,
+    /// Projection on a symmetry sector, if any.
+    pub projection: Option<Projection>,
     /// Complex parameters.
     pub complex: bool,
     /// Initial parameter spread.
     pub init_std: f64,
+}
+
+/// A symmetry sector to project the ansatz on ([`Projected`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Projection {
+    /// Momentum `(kx, ky)` in units of `2π/L` per direction.
+    pub momentum: (i64, i64),
+    /// Spin-flip parity, if the global spin flip is part of the group.
+    pub parity: Option<i8>,
 }
 
 impl AnsatzSpec {
@@ -228,28 +241,28 @@ pub fn ground_state(
     match (a.kind, a.complex) {
         (AnsatzKind::Rbm, false) => {
             let ansatz = Rbm::<f64>::new(n, a.alpha, a.init_std, &mut rng)?;
-            run(ansatz, ham, space, spec, seed, resume, observer)
+            run_projected(ansatz, ham, space, spec, seed, resume, observer)
         }
         (AnsatzKind::Rbm, true) => {
             let ansatz = Rbm::<Complex64>::new(n, a.alpha, a.init_std, &mut rng)?;
-            run(ansatz, ham, space, spec, seed, resume, observer)
+            run_projected(ansatz, ham, space, spec, seed, resume, observer)
         }
         (AnsatzKind::Jastrow, false) => {
             let ansatz = Jastrow::<f64>::new(n, a.init_std, &mut rng)?;
-            run(ansatz, ham, space, spec, seed, resume, observer)
+            run_projected(ansatz, ham, space, spec, seed, resume, observer)
         }
         (AnsatzKind::Jastrow, true) => {
             let ansatz = Jastrow::<Complex64>::new(n, a.init_std, &mut rng)?;
-            run(ansatz, ham, space, spec, seed, resume, observer)
+            run_projected(ansatz, ham, space, spec, seed, resume, observer)
         }
         (AnsatzKind::SymmetricRbm, false) => {
             let features = a.alpha as usize;
             let ansatz = SymmetricRbm::<f64>::new(ham.lattice(), features, a.init_std, &mut rng)?;
-            run(ansatz, ham, space, spec, seed, resume, observer)
+            run_projected(ansatz, ham, space, spec, seed, resume, observer)
         }
         (AnsatzKind::Autoregressive, false) => {
             let ansatz = Autoregressive::new(n, space.n_up(), a.alpha, a.init_std, &mut rng)?;
-            run(ansatz, ham, space, spec, seed, resume, observer)
+            run_projected(ansatz, ham, space, spec, seed, resume, observer)
         }
         (AnsatzKind::Autoregressive, true) => Err(Error::invalid(
             "ansatz.complex",
@@ -258,19 +271,63 @@ pub fn ground_state(
         )),
         (AnsatzKind::Ffnn, false) => {
             let ansatz = Ffnn::<f64>::new(n, &a.layer_widths(n), a.init_std, &mut rng)?;
-            run(ansatz, ham, space, spec, seed, resume, observer)
+            run_projected(ansatz, ham, space, spec, seed, resume, observer)
         }
         (AnsatzKind::Ffnn, true) => {
             let ansatz = Ffnn::<Complex64>::new(n, &a.layer_widths(n), a.init_std, &mut rng)?;
-            run(ansatz, ham, space, spec, seed, resume, observer)
+            run_projected(ansatz, ham, space, spec, seed, resume, observer)
         }
         (AnsatzKind::SymmetricRbm, true) => {
             let features = a.alpha as usize;
             let ansatz =
                 SymmetricRbm::<Complex64>::new(ham.lattice(), features, a.init_std, &mut rng)?;
-            run(ansatz, ham, space, spec, seed, resume, observer)
+            run_projected(ansatz, ham, space, spec, seed, resume, observer)
         }
     }
+}
+
+/// Runs `ansatz`, projected on the sector of `spec.ansatz.projection` if one is set.
+fn run_projected<A: Ansatz>(
+    ansatz: A,
+    ham: &Hamiltonian,
+    space: &SpinHilbert,
+    spec: &GroundStateSpec,
+    seed: u64,
+    resume: Option<&Checkpoint>,
+    observer: &mut Observer<'_>,
+) -> Result<GroundStateReport> {
+    let Some(projection) = &spec.ansatz.projection else {
+        return run(ansatz, ham, space, spec, seed, resume, observer);
+    };
+    let lattice = ham.lattice();
+    let translations = lattice.translations().ok_or_else(|| {
+        Error::invalid(
+            "ansatz.symmetry",
+            format!(
+                "projection needs a translation-invariant lattice (a periodic chain or \
+                 rectangle), not a {}",
+                lattice.describe()
+            ),
+        )
+    })?;
+    let lengths = match *lattice.geometry() {
+        crate::lattice::Geometry::Rectangular { lx, ly, .. } => (lx, ly),
+        _ => (lattice.n_sites(), 1),
+    };
+    if projection.parity.is_some() && space.n_up().is_some_and(|k| 2 * k != space.n_sites()) {
+        return Err(Error::invalid(
+            "ansatz.parity",
+            "the spin flip maps the sector to another one unless Sz = 0",
+        ));
+    }
+    let (perms, flips, characters) = translation_sector::<A::T>(
+        translations,
+        lengths,
+        projection.momentum,
+        projection.parity,
+    );
+    let projected = Projected::new(ansatz, perms, flips, characters)?;
+    run(projected, ham, space, spec, seed, resume, observer)
 }
 
 /// The sampler described by `spec` on `space`.

@@ -1,0 +1,248 @@
+//! Symmetry projection of any ansatz onto one irreducible sector of a group of
+//! site permutations, optionally combined with the global spin flip:
+//!
+//! `ψ_P(σ) = Σ_e χ_e ψ(eσ)`,  `(eσ)ᵢ = s_e σ_{g_e(i)}`, `s_e = ±1` (spin flip),
+//!
+//! with characters `χ_e = e^{−ik·t_e} p^{f_e}` (momentum `k` of translation `t_e`, and
+//! spin-flip parity `p` when `e` flips). Then `ψ_P(e'σ) = χ_{e'}^* ψ_P(σ)` for every
+//! element: the state has momentum `k` and parity `p`.
+//!
+//! The cache holds, per element, the transformed configuration `eσ`, the base
+//! ansatz's cache of it, and the normalized weights `w_e = χ_e ψ(eσ)/ψ_P(σ)`. Flipping
+//! `σⱼ` flips `(eσ)ᵢ` at `i = g_e⁻¹(j)`, so a ratio is `Σ_e w_e r_e` with `r_e` the base
+//! ratios (cost `|G|` base ratios), and `∂ ln ψ_P = Σ_e w_e ∂ ln ψ(eσ)`.
+//!
+//! Only the symmetric sector (every `χ_e = 1`: momentum 0, parity +1) is accepted for
+//! now. In any other sector `ψ_P` vanishes exactly on configurations fixed by an
+//! element with `χ_e ≠ 1` (a Néel state under the spin flip at parity −1), and the
+//! samplers and local energies do not yet treat such nodes.
+
+use super::Ansatz;
+use crate::error::{Error, Result};
+use crate::scalar::Scalar;
+
+/// `ψ_P(σ) = Σ_e χ_e ψ(eσ)` for a base ansatz `A`.
+#[derive(Clone, Debug)]
+pub struct Projected<A: Ansatz> {
+    base: A,
+    /// `g_e(i)` per element.
+    perms: Vec<Vec<usize>>,
+    /// `g_e⁻¹(j)` per element.
+    inverses: Vec<Vec<usize>>,
+    /// Whether element `e` also flips every spin.
+    flips: Vec<bool>,
+    characters: Vec<A::T>,
+}
+
+/// Per element: `eσ`, its base cache and `ln ψ(eσ)`; the weights `w_e` and `ln ψ_P`.
+#[derive(Clone, Debug)]
+pub struct ProjectedCache<A: Ansatz> {
+    configurations: Vec<Vec<i8>>,
+    caches: Vec<A::Cache>,
+    weights: Vec<A::T>,
+    log_psi: A::T,
+}
+
+impl<A: Ansatz> Projected<A> {
+    /// Projects `base` with the elements `(g_e, flips_e)` and characters `χ_e`.
+    pub fn new(
+        base: A,
+        perms: Vec<Vec<usize>>,
+        flips: Vec<bool>,
+        characters: Vec<A::T>,
+    ) -> Result<Self> {
+        let n = base.n_sites();
+        assert!(perms.len() == flips.len() && perms.len() == characters.len());
+        assert!(perms.iter().all(|p| p.len() == n));
+        if characters
+            .iter()
+            .any(|c| (*c - A::T::from_real(1.0)).abs2() > 1e-24)
+        {
+            return Err(Error::invalid(
+                "ansatz.momentum",
+                "only the symmetric sector (momentum 0, parity +1) is supported: in other \
+                 sectors ψ_P vanishes on symmetric configurations, which the samplers do not \
+                 handle yet",
+            ));
+        }
+        let inverses = perms
+            .iter()
+            .map(|p| {
+                let mut inv = vec![0; n];
+                for (i, &j) in p.iter().enumerate() {
+                    inv[j] = i;
+                }
+                inv
+            })
+            .collect();
+        Ok(Self {
+            base,
+            perms,
+            inverses,
+            flips,
+            characters,
+        })
+    }
+
+    /// The base ansatz.
+    pub fn base(&self) -> &A {
+        &self.base
+    }
+
+    /// Number of group elements `|G|`.
+    pub fn n_elements(&self) -> usize {
+        self.perms.len()
+    }
+
+    fn transform(&self, e: usize, sigma: &[i8]) -> Vec<i8> {
+        let s = if self.flips[e] { -1 } else { 1 };
+        self.perms[e].iter().map(|&g| s * sigma[g]).collect()
+    }
+
+    /// `ln ψ_P` and the weights from the base logs: `ln Σ_e χ_e e^{l_e}`, shifted by
+    /// the largest real part.
+    fn combine(&self, logs: &[A::T]) -> (A::T, Vec<A::T>) {
+        let shift = logs
+            .iter()
+            .map(|l| l.re())
+            .fold(f64::NEG_INFINITY, f64::max);
+        let terms: Vec<A::T> = logs
+            .iter()
+            .zip(&self.characters)
+            .map(|(&l, &c)| c * (l - A::T::from_real(shift)).exp())
+            .collect();
+        let total: A::T = terms.iter().copied().sum();
+        let weights = terms.iter().map(|&t| t / total).collect();
+        (total.ln() + A::T::from_real(shift), weights)
+    }
+}
+
+impl<T: Scalar, A: Ansatz<T = T>> Ansatz for Projected<A> {
+    type T = T;
+    type Cache = ProjectedCache<A>;
+
+    fn name(&self) -> &'static str {
+        self.base.name()
+    }
+
+    fn n_sites(&self) -> usize {
+        self.base.n_sites()
+    }
+
+    fn n_params(&self) -> usize {
+        self.base.n_params()
+    }
+
+    fn params(&self) -> &[A::T] {
+        self.base.params()
+    }
+
+    fn set_params(&mut self, params: &[A::T]) {
+        self.base.set_params(params);
+    }
+
+    fn cache(&self, sigma: &[i8]) -> ProjectedCache<A> {
+        let configurations: Vec<Vec<i8>> = (0..self.n_elements())
+            .map(|e| self.transform(e, sigma))
+            .collect();
+        let caches: Vec<A::Cache> = configurations.iter().map(|c| self.base.cache(c)).collect();
+        let logs: Vec<A::T> = configurations
+            .iter()
+            .zip(&caches)
+            .map(|(c, k)| self.base.log_psi(c, k))
+            .collect();
+        let (log_psi, weights) = self.combine(&logs);
+        ProjectedCache {
+            configurations,
+            caches,
+            weights,
+            log_psi,
+        }
+    }
+
+    fn log_psi(&self, _sigma: &[i8], cache: &ProjectedCache<A>) -> A::T {
+        cache.log_psi
+    }
+
+    fn ratio(&self, _sigma: &[i8], cache: &ProjectedCache<A>, flips: &[usize]) -> A::T {
+        let mut mapped = Vec::with_capacity(flips.len());
+        let mut ratio = A::T::zero();
+        for e in 0..self.n_elements() {
+            mapped.clear();
+            mapped.extend(flips.iter().map(|&j| self.inverses[e][j]));
+            let r = self
+                .base
+                .ratio(&cache.configurations[e], &cache.caches[e], &mapped);
+            ratio += cache.weights[e] * r;
+        }
+        ratio
+    }
+
+    fn flip(&self, sigma: &mut [i8], cache: &mut ProjectedCache<A>, flips: &[usize]) {
+        let mut mapped = Vec::with_capacity(flips.len());
+        let mut logs = Vec::with_capacity(self.n_elements());
+        for e in 0..self.n_elements() {
+            mapped.clear();
+            mapped.extend(flips.iter().map(|&j| self.inverses[e][j]));
+            let (configuration, base_cache) = (&mut cache.configurations[e], &mut cache.caches[e]);
+            self.base.flip(configuration, base_cache, &mapped);
+            logs.push(self.base.log_psi(configuration, base_cache));
+        }
+        for &j in flips {
+            sigma[j] = -sigma[j];
+        }
+        let (log_psi, weights) = self.combine(&logs);
+        cache.log_psi = log_psi;
+        cache.weights = weights;
+    }
+
+    fn refresh(&self, sigma: &[i8], cache: &mut ProjectedCache<A>) {
+        *cache = self.cache(sigma);
+    }
+
+    fn log_grad(&self, _sigma: &[i8], cache: &ProjectedCache<A>, out: &mut [A::T]) {
+        out.fill(A::T::zero());
+        let mut term = vec![A::T::zero(); self.n_params()];
+        for e in 0..self.n_elements() {
+            self.base
+                .log_grad(&cache.configurations[e], &cache.caches[e], &mut term);
+            let w = cache.weights[e];
+            out.iter_mut().zip(&term).for_each(|(o, &t)| *o += w * t);
+        }
+    }
+}
+
+/// Elements and characters of the translation group of a lattice (`translations`,
+/// `t[g][i]` the image of site `i`, with `g = tx + lx·ty`), momentum `(kx, ky)` in
+/// units of `2π/L` per direction, optionally times the global spin flip with parity
+/// `parity = ±1`: `(perms, flips, characters)` for [`Projected::new`].
+pub fn translation_sector<T: Scalar>(
+    translations: Vec<Vec<usize>>,
+    lengths: (usize, usize),
+    momentum: (i64, i64),
+    parity: Option<i8>,
+) -> (Vec<Vec<usize>>, Vec<bool>, Vec<T>) {
+    let (lx, ly) = lengths;
+    let character = |g: usize| -> T {
+        let (tx, ty) = ((g % lx) as f64, (g / lx) as f64);
+        let phase = -2.0
+            * std::f64::consts::PI
+            * (momentum.0 as f64 * tx / lx as f64 + momentum.1 as f64 * ty / ly as f64);
+        T::from_c64(num_complex::Complex64::from_polar(1.0, phase))
+    };
+    let mut perms = Vec::new();
+    let mut flips = Vec::new();
+    let mut characters = Vec::new();
+    let spin = match parity {
+        Some(p) => vec![(false, 1.0), (true, p as f64)],
+        None => vec![(false, 1.0)],
+    };
+    for (flip, sign) in spin {
+        for (g, t) in translations.iter().enumerate() {
+            perms.push(t.clone());
+            flips.push(flip);
+            characters.push(character(g) * sign);
+        }
+    }
+    (perms, flips, characters)
+}
