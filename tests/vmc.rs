@@ -667,19 +667,19 @@ fn accuracy_at_netket_settings() {
     }
 }
 
-#[test]
-fn minsr_solves_the_sample_space_equations_exactly() {
-    // With fewer samples than parameters, minSR's update is the minimum-norm solution of
-    // Õ δθ = −2η ε̃ (real parameters): every sample's imaginary-time step is matched.
-    let h = heisenberg(8);
-    let space = SpinHilbert::with_total_sz(8, 0.0).unwrap();
-    let a = Rbm::<f64>::new(8, 2.0, 0.3, &mut rng(41)).unwrap();
-    let mut sampler = Sampler::Exact(ExactSampler::new(&space).unwrap());
+/// Local energies, Jacobian and weights of `a` for `h` over the whole of `space`
+/// (exact sampler).
+fn exact_batch(
+    a: &Rbm<f64>,
+    h: &Hamiltonian,
+    space: &SpinHilbert,
+) -> (Jacobian<f64>, Vec<f64>, Vec<f64>) {
+    let mut sampler = Sampler::Exact(ExactSampler::new(space).unwrap());
     let visitor = vmc::EnergyAndJacobian {
         hamiltonian: h.operator(),
         row_len: a.jacobian_row_len(),
     };
-    let batch = sampler.sample(&a, 1, &visitor).unwrap();
+    let batch = sampler.sample(a, 1, &visitor).unwrap();
     let ns = batch.len();
     let energies: Vec<f64> = (0..ns).map(|s| batch.row(s)[0]).collect();
     let rows: Vec<f64> = (0..ns)
@@ -692,6 +692,18 @@ fn minsr_solves_the_sample_space_equations_exactly() {
         a.n_params(),
     );
     let weights: Vec<f64> = (0..ns).map(|s| batch.weight(s)).collect();
+    (jac, energies, weights)
+}
+
+#[test]
+fn minsr_solves_the_sample_space_equations_exactly() {
+    // With fewer samples than parameters, minSR's update is the minimum-norm solution of
+    // Õ δθ = −2η ε̃ (real parameters): every sample's imaginary-time step is matched.
+    let h = heisenberg(8);
+    let space = SpinHilbert::with_total_sz(8, 0.0).unwrap();
+    let a = Rbm::<f64>::new(8, 2.0, 0.3, &mut rng(41)).unwrap();
+    let (jac, energies, weights) = exact_batch(&a, &h, &space);
+    let ns = energies.len();
     let eta = 0.1;
     let delta = Optimizer::<f64>::new(Method::MinSr { rcond: 1e-14 }, eta)
         .unwrap()
@@ -728,24 +740,8 @@ fn the_step_limit_scales_long_updates_to_the_limit() {
     let h = heisenberg(8);
     let space = SpinHilbert::with_total_sz(8, 0.0).unwrap();
     let a = Rbm::<f64>::new(8, 1.0, 0.3, &mut rng(42)).unwrap();
-    let mut sampler = Sampler::Exact(ExactSampler::new(&space).unwrap());
-    let visitor = vmc::EnergyAndJacobian {
-        hamiltonian: h.operator(),
-        row_len: a.jacobian_row_len(),
-    };
-    let batch = sampler.sample(&a, 1, &visitor).unwrap();
-    let ns = batch.len();
-    let energies: Vec<f64> = (0..ns).map(|s| batch.row(s)[0]).collect();
-    let rows: Vec<f64> = (0..ns)
-        .flat_map(|s| batch.row(s)[1..].iter().copied())
-        .collect();
-    let jac = Jacobian::new(
-        a.jacobian_layout(),
-        rows,
-        a.jacobian_row_len(),
-        a.n_params(),
-    );
-    let weights: Vec<f64> = (0..ns).map(|s| batch.weight(s)).collect();
+    let (jac, energies, weights) = exact_batch(&a, &h, &space);
+    let ns = energies.len();
     let centred = jac.centred_dense(&weights);
     let length = |delta: &[f64]| -> f64 {
         (0..ns)
