@@ -27,7 +27,7 @@
 //! Ratios have no cheap update (changing `σⱼ` changes every later conditional), so
 //! `ψ(σ')/ψ(σ)` is a fresh `O(NH)` evaluation; the cache holds `ln ψ(σ)`.
 
-use super::{gaussian_params, Ansatz};
+use super::{gaussian_params, hidden_units, Ansatz};
 use crate::error::{Error, Result};
 use rand::RngExt;
 
@@ -94,7 +94,7 @@ impl Autoregressive {
                 "more up spins than sites in the sector",
             ));
         }
-        let h = ((alpha * n_sites as f64).round() as usize).max(1);
+        let h = hidden_units(alpha, n_sites);
         let params = gaussian_params(h + 2 * n_sites * h + n_sites, init_std, rng);
         Ok(Self::from_params(n_sites, h, n_up, params))
     }

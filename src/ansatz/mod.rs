@@ -102,6 +102,12 @@ pub trait Ansatz: Clone + Send + Sync {
     }
 }
 
+/// Hidden units of a network with density `α` on `n_sites` sites: `round(α·N)`, at
+/// least one.
+pub fn hidden_units(alpha: f64, n_sites: usize) -> usize {
+    ((alpha * n_sites as f64).round() as usize).max(1)
+}
+
 /// Draws `n` parameters from a centred normal distribution of standard deviation `std`
 /// (complex: real and imaginary parts each with `std`), from the given generator.
 pub(crate) fn gaussian_params<T: Scalar, R: rand::Rng>(n: usize, std: f64, rng: &mut R) -> Vec<T> {

@@ -14,7 +14,7 @@
 //! tables. Accepted flips update `θ` by addition and, for real parameters, `t` by
 //! `tanh(θ − d) = (t − tanh d)/(1 − t tanh d)`.
 
-use super::{gaussian_params, Ansatz, JacobianLayout};
+use super::{gaussian_params, hidden_units, Ansatz, JacobianLayout};
 use crate::error::{Error, Result};
 use crate::scalar::Scalar;
 
@@ -79,7 +79,7 @@ impl<T: Scalar> Rbm<T> {
                 format!("{init_std} must be a non-negative number, e.g. 0.01"),
             ));
         }
-        let m = ((alpha * n_sites as f64).round() as usize).max(1);
+        let m = hidden_units(alpha, n_sites);
         let params = gaussian_params(n_sites + m + m * n_sites, init_std, rng);
         Ok(Self::from_params(n_sites, m, params))
     }

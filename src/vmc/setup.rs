@@ -7,7 +7,8 @@ use super::driver::{IterationLog, Stop, Vmc, VmcSettings};
 use super::optimizer::{Method, Optimizer};
 use super::stats::Stats;
 use crate::ansatz::{
-    translation_sector, Ansatz, Autoregressive, Ffnn, Jastrow, Projected, Rbm, SymmetricRbm,
+    hidden_units, translation_sector, Ansatz, Autoregressive, Ffnn, Jastrow, Projected, Rbm,
+    SymmetricRbm,
 };
 use crate::error::{Error, Result};
 use crate::exact::{self, ExactOptions, Reference};
@@ -90,7 +91,7 @@ impl AnsatzSpec {
     pub fn n_params(&self, n: usize) -> usize {
         match self.kind {
             AnsatzKind::Rbm => {
-                let m = ((self.alpha * n as f64).round() as usize).max(1);
+                let m = hidden_units(self.alpha, n);
                 n + m + n * m
             }
             AnsatzKind::Jastrow => n * (n - 1) / 2,
@@ -100,7 +101,7 @@ impl AnsatzSpec {
             }
             AnsatzKind::Ffnn => crate::ansatz::ffnn_n_params(n, &self.layer_widths(n)),
             AnsatzKind::Autoregressive => {
-                let h = ((self.alpha * n as f64).round() as usize).max(1);
+                let h = hidden_units(self.alpha, n);
                 h + 2 * n * h + n
             }
         }
@@ -109,7 +110,7 @@ impl AnsatzSpec {
     /// Hidden-layer widths of the feed-forward network on `n` sites.
     pub fn layer_widths(&self, n: usize) -> Vec<usize> {
         if self.layers.is_empty() {
-            vec![((self.alpha * n as f64).round() as usize).max(1)]
+            vec![hidden_units(self.alpha, n)]
         } else {
             self.layers.clone()
         }
