@@ -599,7 +599,7 @@ fn drive_ground_state(
         &mut |log, checkpoint| {
             let interrupted = INTERRUPTED.load(Ordering::SeqCst);
             if let Some(file) = file.as_mut() {
-                output::append_vmc_log(file.root_mut().group_mut("vmc/log"), log, spec);
+                output::append_vmc_log(file.root_mut().group_mut("vmc/log"), log);
                 let due = every.is_some_and(|k| log.iteration % k == 0);
                 if due || interrupted || log.iteration == total {
                     checkpoint().write(file.root_mut().group_mut("vmc/checkpoint"));
@@ -708,6 +708,8 @@ fn run_check(args: CheckArgs) -> anyhow::Result<()> {
         "samples": gs.settings.samples,
         "optimizer": gs.method.name(),
         "learning_rate": gs.learning_rate,
+        "final_learning_rate": gs.decay.map(|d| d.final_rate),
+        "decay_iterations": gs.decay.map(|d| d.steps),
         "iterations": gs.settings.iterations,
         "output": problem.output.as_ref().map(|p| p.display().to_string()),
         "checkpoint_every": problem.checkpoint_every,
@@ -725,7 +727,7 @@ fn run_check(args: CheckArgs) -> anyhow::Result<()> {
             problem.seed
         );
         println!(
-            "  ground-state: {} ({} parameters{}), {} sampler, {} samples, {} (η = {}), {} iterations",
+            "  ground-state: {} ({} parameters{}), {} sampler, {} samples, {} (η = {}{}), {} iterations",
             summary["ansatz"].as_str().unwrap_or(""),
             n_params,
             if gs.ansatz.complex { ", complex" } else { "" },
@@ -733,6 +735,9 @@ fn run_check(args: CheckArgs) -> anyhow::Result<()> {
             gs.settings.samples,
             gs.method.name(),
             gs.learning_rate,
+            gs.decay
+                .map(|d| format!(" → {} over {} updates", d.final_rate, d.steps))
+                .unwrap_or_default(),
             gs.settings.iterations
         );
         if let Some(path) = &problem.output {
@@ -757,6 +762,11 @@ fn run_resume(args: ResumeArgs) -> anyhow::Result<()> {
         &toml::Value::String(args.file.display().to_string()).to_string(),
     )?;
     if let Some(n) = args.iterations {
+        // A learning-rate decay keeps the span it had, so an extended run goes on at
+        // the final rate instead of restarting the decay.
+        if let Some(decay) = deck.problem()?.ground_state.decay {
+            deck.set("optimizer.decay_iterations", &decay.steps.to_string())?;
+        }
         deck.set("vmc.iterations", &n.to_string())?;
     }
     let problem = deck.problem()?;
@@ -793,6 +803,8 @@ fn ground_state_json(problem: &Problem, r: &GroundStateReport) -> serde_json::Va
         "complex": problem.ground_state.ansatz.complex,
         "sampler": r.sampler,
         "optimizer": problem.ground_state.method.name(),
+        "learning_rate": problem.ground_state.learning_rate,
+        "final_learning_rate": problem.ground_state.decay.map(|d| d.final_rate),
         "samples": problem.ground_state.settings.samples,
         "final_samples": e.n_samples,
         "energy": e.mean,
@@ -832,7 +844,7 @@ fn print_ground_state(problem: &Problem, r: &GroundStateReport) {
         }
     );
     println!(
-        "{} ({} parameters, {}), {}, {} for {} iterations",
+        "{} ({} parameters, {}), {}, {} (η = {}{}) for {} iterations",
         r.ansatz,
         r.n_parameters,
         if problem.ground_state.ansatz.complex {
@@ -842,6 +854,12 @@ fn print_ground_state(problem: &Problem, r: &GroundStateReport) {
         },
         r.sampler,
         problem.ground_state.method.name(),
+        problem.ground_state.learning_rate,
+        problem
+            .ground_state
+            .decay
+            .map(|d| format!(" → {}", d.final_rate))
+            .unwrap_or_default(),
         r.iterations
     );
     println!(

@@ -28,6 +28,10 @@ fn run_args(output: &Path, extra: &[&str]) -> Vec<String> {
         "11",
         "--iterations",
         &ITERATIONS.to_string(),
+        // The learning rate decays over the run, so a resumed run must pick up the
+        // schedule where it stopped.
+        "--set",
+        "optimizer.final_learning_rate=0.01",
         "--output",
         output.to_str().unwrap(),
     ]
@@ -63,8 +67,13 @@ fn interrupt(args: &[String], after: usize, signal: libc::c_int) -> std::process
 }
 
 fn resume(path: &Path) {
+    resume_with(path, &[]);
+}
+
+fn resume_with(path: &Path, extra: &[&str]) {
     let out = Command::new(env!("CARGO_BIN_EXE_hamlet"))
         .args(["resume", path.to_str().unwrap(), "--quiet", "--json"])
+        .args(extra)
         .output()
         .unwrap();
     assert!(
@@ -163,6 +172,31 @@ fn interrupted_and_killed_runs_resume_bit_for_bit() {
     );
     resume(&kill_path);
     assert_same_run(&straight, &h5::read(&kill_path).unwrap());
+}
+
+#[test]
+fn an_extended_run_keeps_the_final_learning_rate() {
+    let path = scratch("extended.h5");
+    let mut args = run_args(&path, &["--quiet"]);
+    let at = args.iter().position(|a| a == "--iterations").unwrap();
+    args[at + 1] = "10".into();
+    let out = Command::new(env!("CARGO_BIN_EXE_hamlet"))
+        .args(&args)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    resume_with(&path, &["--iterations", "15"]);
+    let tree = h5::read(&path).unwrap();
+    let rates = floats(&tree, "vmc/log", "learning_rate");
+    assert_eq!(rates.len(), 15);
+    // η_t = 0.05 (0.01/0.05)^(t/10) for the first 10 updates, then 0.01.
+    for (t, &rate) in rates.iter().enumerate() {
+        let want = 0.05 * (0.2f64).powf((t as f64 / 10.0).min(1.0));
+        assert!(
+            (rate / want - 1.0).abs() < 1e-12,
+            "update {t}: {rate} against {want}"
+        );
+    }
 }
 
 #[test]

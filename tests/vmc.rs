@@ -389,6 +389,7 @@ fn spec(kind: SamplerKind, alpha: f64, complex: bool, iterations: usize) -> Grou
         },
         learning_rate: 0.05,
         max_step: Some(0.1),
+        decay: None,
         settings: VmcSettings {
             samples: 1008,
             iterations,

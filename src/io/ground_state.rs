@@ -27,6 +27,8 @@
 //! kind = "sr"             # sr | minsr | adam | sgd; default: minsr when the parameters
 //!                         # outnumber the samples, sr otherwise
 //! learning_rate = 0.05
+//! final_learning_rate = 0.005 # optional: geometric decay to this rate over
+//! decay_iterations = 300  # this many updates (default: vmc.iterations), then constant
 //! diag_shift = 0.01       # sr
 //! solver = "auto"         # sr: auto | parameters | samples
 //! rcond = 1e-4            # minsr: relative eigenvalue cut-off of the sample kernel
@@ -48,8 +50,8 @@ use crate::error::{Error, Result};
 use crate::hilbert::SpinHilbert;
 use crate::sampler::MetropolisSettings;
 use crate::vmc::{
-    AnsatzKind, AnsatzSpec, GroundStateSpec, Method, Projection, SamplerKind, SamplerSpec, SrSpace,
-    VmcSettings,
+    AnsatzKind, AnsatzSpec, Decay, GroundStateSpec, Method, Projection, SamplerKind, SamplerSpec,
+    SrSpace, VmcSettings,
 };
 use serde::Deserialize;
 
@@ -89,6 +91,8 @@ pub(crate) struct OptimizerSection {
     beta2: Option<f64>,
     epsilon: Option<f64>,
     max_step: Option<f64>,
+    final_learning_rate: Option<f64>,
+    decay_iterations: Option<i64>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -286,10 +290,18 @@ impl SamplerSection {
     }
 }
 
+/// The `[optimizer]` section, checked.
+struct OptimizerSpec {
+    method: Method,
+    learning_rate: f64,
+    max_step: Option<f64>,
+    decay: Option<Decay>,
+}
+
 impl OptimizerSection {
-    /// The update rule, learning rate and step limit, for `n_params` parameters and
-    /// `samples` samples per iteration.
-    fn spec(&self, n_params: usize, samples: usize) -> Result<(Method, f64, Option<f64>)> {
+    /// The update rule, learning rate, step limit and decay, for `n_params` parameters,
+    /// `samples` samples per iteration and a run of `iterations` iterations.
+    fn spec(&self, n_params: usize, samples: usize, iterations: usize) -> Result<OptimizerSpec> {
         // minSR's sample-space solve is the natural choice once the parameters
         // outnumber the samples (Chen & Heyl 2024).
         let default = if n_params > samples { "minsr" } else { "sr" };
@@ -351,10 +363,30 @@ impl OptimizerSection {
             None if matches!(kind, "sr" | "minsr") => Some(DEFAULT_MAX_STEP),
             None => None,
         };
+        let decay = match (self.final_learning_rate, self.decay_iterations) {
+            (None, Some(_)) => {
+                return Err(Error::invalid(
+                    "optimizer.decay_iterations",
+                    "needs optimizer.final_learning_rate, the rate to decay to",
+                ))
+            }
+            (None, None) => None,
+            (Some(final_rate), steps) => Some(Decay {
+                final_rate,
+                steps: positive_count("optimizer.decay_iterations", steps, iterations.max(1))?
+                    as u64,
+            }),
+        };
         // Range checks live with the optimizer; run them now so decks fail early.
         crate::vmc::Optimizer::<f64>::new(method.clone(), learning_rate)?
-            .with_max_step(max_step)?;
-        Ok((method, learning_rate, max_step))
+            .with_max_step(max_step)?
+            .with_decay(decay)?;
+        Ok(OptimizerSpec {
+            method,
+            learning_rate,
+            max_step,
+            decay,
+        })
     }
 }
 
@@ -377,9 +409,8 @@ pub(crate) fn ground_state_spec(
 ) -> Result<GroundStateSpec> {
     let ansatz = ansatz.spec(space.n_sites())?;
     let (sampler, samples) = sampler.spec(space, ansatz.kind)?;
-    let (method, learning_rate, max_step) =
-        optimizer.spec(ansatz.n_params(space.n_sites()), samples)?;
     let iterations = count("vmc.iterations", vmc.iterations, 300)?;
+    let optimizer = optimizer.spec(ansatz.n_params(space.n_sites()), samples, iterations)?;
     let final_samples = positive_count("vmc.final_samples", vmc.final_samples, 4 * samples)?;
     let settings = VmcSettings {
         samples,
@@ -404,9 +435,10 @@ pub(crate) fn ground_state_spec(
         reference: vmc.reference,
         ansatz,
         sampler,
-        method,
-        learning_rate,
-        max_step,
+        method: optimizer.method,
+        learning_rate: optimizer.learning_rate,
+        max_step: optimizer.max_step,
+        decay: optimizer.decay,
         settings,
     })
 }

@@ -6,7 +6,7 @@ use super::run_file::{append_floats, append_int};
 use super::{Problem, SchrodingerProblem};
 use crate::exact::{self, Spectrum};
 use crate::schrodinger::SchrodingerReport;
-use crate::vmc::{GroundStateReport, GroundStateSpec, IterationLog};
+use crate::vmc::{GroundStateReport, IterationLog};
 
 fn describe_problem(group: &mut Group, problem: &Problem) {
     let ham = &problem.hamiltonian;
@@ -38,7 +38,7 @@ pub fn write_exact(group: &mut Group, problem: &Problem, spectrum: &Spectrum) {
 /// Appends one iteration to `/vmc/log`: `iteration`, `energy`, `energy_imag`,
 /// `error`, `variance`, `tau`, `r_hat`, `acceptance`, `learning_rate`,
 /// `update_norm` and `seconds` (wall time of the iteration).
-pub fn append_vmc_log(group: &mut Group, log: &IterationLog, spec: &GroundStateSpec) {
+pub fn append_vmc_log(group: &mut Group, log: &IterationLog) {
     let e = &log.energy;
     append_int(group, "iteration", log.iteration as i64);
     append_floats(
@@ -51,7 +51,7 @@ pub fn append_vmc_log(group: &mut Group, log: &IterationLog, spec: &GroundStateS
             ("tau", e.tau),
             ("r_hat", e.r_hat),
             ("acceptance", log.acceptance),
-            ("learning_rate", spec.learning_rate),
+            ("learning_rate", log.learning_rate),
             ("update_norm", log.update_norm),
             ("step_length", log.step_length),
             ("seconds", log.seconds),

@@ -66,6 +66,8 @@ pub struct IterationLog {
     pub energy: Stats,
     /// Acceptance rate of the batch.
     pub acceptance: f64,
+    /// Learning rate of the update.
+    pub learning_rate: f64,
     /// Euclidean norm of the parameter update.
     pub update_norm: f64,
     /// Fubini–Study length of the update (after the optimizer's limit).
@@ -174,6 +176,7 @@ impl<A: Ansatz> Vmc<A> {
             row_len,
             self.ansatz.n_params(),
         );
+        let learning_rate = self.optimizer.rate();
         let delta = self.optimizer.update(&Gradient {
             jacobian: &jacobian,
             local_energies: &energies,
@@ -192,6 +195,7 @@ impl<A: Ansatz> Vmc<A> {
             iteration: self.iteration,
             energy,
             acceptance: batch.acceptance,
+            learning_rate,
             update_norm: delta.iter().map(|d| d.abs2()).sum::<f64>().sqrt(),
             step_length: self.optimizer.last_step_length(),
             seconds: started.elapsed().as_secs_f64(),

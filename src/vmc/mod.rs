@@ -15,7 +15,7 @@ pub use driver::{IterationLog, Stop, Vmc, VmcSettings};
 pub use jacobian::Jacobian;
 pub use linalg::cholesky_lower;
 pub use local_energy::{check_compatible, local_value, EnergyAndJacobian, LocalValues};
-pub use optimizer::{Gradient, Method, Optimizer, SrSpace};
+pub use optimizer::{Decay, Gradient, Method, Optimizer, SrSpace};
 pub use setup::{
     build_sampler, ground_state, reference_energy, AnsatzKind, AnsatzSpec, GroundStateReport,
     GroundStateSpec, Projection, SamplerKind, SamplerSpec, REFERENCE_MAX_DIM,

@@ -77,11 +77,24 @@ pub struct Optimizer<T: Scalar> {
     /// Largest Fubini–Study length of an update ([`step_length`]); a longer update is
     /// scaled down to it (a trust region). `None`: no limit.
     pub max_step: Option<f64>,
+    /// Learning-rate decay ([`Decay`]); `None`: constant rate.
+    pub decay: Option<Decay>,
     last_step_length: f64,
     moment1: Vec<T>,
     moment2: Vec<f64>,
     steps: u64,
     workspace: SrWorkspace<T>,
+}
+
+/// Geometric learning-rate decay: update `t` (from 0) uses
+/// `η_t = η₀ (η_f/η₀)^{min(t/T, 1)}`, so the rate falls smoothly from `η₀` to
+/// `final_rate` `η_f` over the first `steps` `T` updates and stays there.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Decay {
+    /// Rate reached after `steps` updates.
+    pub final_rate: f64,
+    /// Number of updates over which the rate decays.
+    pub steps: u64,
 }
 
 /// Everything an update needs from a batch.
@@ -132,6 +145,7 @@ impl<T: Scalar> Optimizer<T> {
             method,
             learning_rate,
             max_step: None,
+            decay: None,
             last_step_length: 0.0,
             moment1: Vec::new(),
             moment2: Vec::new(),
@@ -153,6 +167,38 @@ impl<T: Scalar> Optimizer<T> {
         }
         self.max_step = max_step;
         Ok(self)
+    }
+
+    /// Lets the learning rate decay geometrically (`None`: constant); the final rate
+    /// must be positive and the decay must span at least one update.
+    pub fn with_decay(mut self, decay: Option<Decay>) -> Result<Self> {
+        if let Some(d) = decay {
+            if !(d.final_rate > 0.0 && d.final_rate.is_finite()) {
+                return Err(Error::invalid(
+                    "optimizer.final_learning_rate",
+                    format!("{} must be positive, e.g. 0.002", d.final_rate),
+                ));
+            }
+            if d.steps == 0 {
+                return Err(Error::invalid(
+                    "optimizer.decay_iterations",
+                    "must be at least 1 (the number of updates over which the rate decays)",
+                ));
+            }
+        }
+        self.decay = decay;
+        Ok(self)
+    }
+
+    /// The learning rate of the next update.
+    pub fn rate(&self) -> f64 {
+        match self.decay {
+            None => self.learning_rate,
+            Some(d) => {
+                let progress = (self.steps as f64 / d.steps as f64).min(1.0);
+                self.learning_rate * (d.final_rate / self.learning_rate).powf(progress)
+            }
+        }
     }
 
     /// Number of updates made.
@@ -199,14 +245,14 @@ impl<T: Scalar> Optimizer<T> {
             let weights: Vec<T> = g.weights.iter().map(|&w| T::from_real(w)).collect();
             mean_adjoint = g.jacobian.adjoint_apply(&weights);
         }
-        let eta = self.learning_rate;
+        let eta = self.rate();
         let delta = match self.method.clone() {
             Method::Sgd => force.iter().map(|&f| f * -eta).collect(),
             Method::Adam {
                 beta1,
                 beta2,
                 epsilon,
-            } => self.adam(&force, beta1, beta2, epsilon),
+            } => self.adam(&force, eta, beta1, beta2, epsilon),
             Method::Sr { diag_shift, space } => {
                 let use_samples = match space {
                     SrSpace::Samples => true,
@@ -270,7 +316,7 @@ impl<T: Scalar> Optimizer<T> {
         }
     }
 
-    fn adam(&mut self, grad: &[T], beta1: f64, beta2: f64, epsilon: f64) -> Vec<T> {
+    fn adam(&mut self, grad: &[T], eta: f64, beta1: f64, beta2: f64, epsilon: f64) -> Vec<T> {
         if self.moment1.len() != grad.len() {
             self.moment1 = vec![T::zero(); grad.len()];
             self.moment2 = vec![0.0; grad.len()];
@@ -282,7 +328,7 @@ impl<T: Scalar> Optimizer<T> {
             .map(|(&g, (m, v))| {
                 *m = *m * beta1 + g * (1.0 - beta1);
                 *v = beta2 * *v + (1.0 - beta2) * g.abs2();
-                *m * (-self.learning_rate / c1 / ((*v / c2).sqrt() + epsilon))
+                *m * (-eta / c1 / ((*v / c2).sqrt() + epsilon))
             })
             .collect()
     }
@@ -334,5 +380,62 @@ fn sr_problem<'a, T: Scalar>(
         weights: g.weights,
         residuals,
         mean_adjoint,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rates(decay: Option<Decay>, n: u64) -> Vec<f64> {
+        let mut opt = Optimizer::<f64>::new(Method::Sgd, 0.1)
+            .unwrap()
+            .with_decay(decay)
+            .unwrap();
+        (0..n)
+            .map(|t| {
+                opt.restore_state(Vec::new(), Vec::new(), t);
+                opt.rate()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_learning_rate_decays_geometrically_then_stays() {
+        let decay = Decay {
+            final_rate: 0.001,
+            steps: 4,
+        };
+        let expected = [
+            0.1,
+            0.1 * 0.1f64.sqrt(),
+            0.01,
+            0.001 * 10f64.sqrt(),
+            0.001,
+            0.001,
+        ];
+        for (got, want) in rates(Some(decay), 6).iter().zip(expected) {
+            assert!((got / want - 1.0).abs() < 1e-12, "{got} against {want}");
+        }
+        assert!(rates(None, 3).iter().all(|&r| r == 0.1));
+    }
+
+    #[test]
+    fn impossible_decays_are_refused_by_name() {
+        let opt = || Optimizer::<f64>::new(Method::Sgd, 0.1).unwrap();
+        let bad = |d| match opt().with_decay(Some(d)) {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("{d:?} accepted"),
+        };
+        assert!(bad(Decay {
+            final_rate: -1.0,
+            steps: 3
+        })
+        .contains("optimizer.final_learning_rate"));
+        assert!(bad(Decay {
+            final_rate: 0.01,
+            steps: 0
+        })
+        .contains("optimizer.decay_iterations"));
     }
 }

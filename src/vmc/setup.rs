@@ -4,7 +4,7 @@
 
 use super::checkpoint::Checkpoint;
 use super::driver::{IterationLog, Stop, Vmc, VmcSettings};
-use super::optimizer::{Method, Optimizer};
+use super::optimizer::{Decay, Method, Optimizer};
 use super::stats::Stats;
 use crate::ansatz::{
     hidden_units, translation_sector, Ansatz, Autoregressive, Ffnn, Jastrow, Projected, Rbm,
@@ -152,6 +152,8 @@ pub struct GroundStateSpec {
     pub learning_rate: f64,
     /// Largest Fubini–Study length of an update ([`Optimizer::max_step`]).
     pub max_step: Option<f64>,
+    /// Learning-rate decay (`None`: constant).
+    pub decay: Option<Decay>,
     /// `[vmc]` loop settings (with `[sampler] samples`).
     pub settings: VmcSettings,
     /// A known ground-state energy given with the problem (`vmc.reference`), used
@@ -367,8 +369,9 @@ fn run<A: Ansatz>(
     let started = Instant::now();
     let sampler = build_sampler(ham, space, &spec.sampler, seed)?;
     let description = sampler.describe();
-    let optimizer =
-        Optimizer::new(spec.method.clone(), spec.learning_rate)?.with_max_step(spec.max_step)?;
+    let optimizer = Optimizer::new(spec.method.clone(), spec.learning_rate)?
+        .with_max_step(spec.max_step)?
+        .with_decay(spec.decay)?;
     let mut vmc = Vmc::new(
         ansatz,
         ham.operator().clone(),
