@@ -21,17 +21,32 @@ fn full_log_psi<A: Ansatz>(a: &A, sigma: &[i8]) -> A::T {
     a.log_psi(sigma, &a.cache(sigma))
 }
 
+/// A random configuration where `ψ ≠ 0` (a projected state vanishes on some).
+fn random_support_sigma<A: Ansatz>(a: &A, rng: &mut Xoshiro256PlusPlus) -> Vec<i8> {
+    loop {
+        let sigma = random_sigma(a.n_sites(), rng);
+        if full_log_psi(a, &sigma).re().is_finite() {
+            return sigma;
+        }
+    }
+}
+
 fn close<T: Scalar>(x: T, y: T, tol: f64) -> bool {
     (x - y).abs2().sqrt() <= tol * (1.0 + y.abs2().sqrt())
 }
 
 fn check_ratios<A: Ansatz>(a: &A, seed: u64) {
+    check_ratios_against(a, seed, |sigma| full_log_psi(a, sigma).exp());
+}
+
+/// Cached ratios against `amplitude(σ') / amplitude(σ)` computed from scratch.
+fn check_ratios_against<A: Ansatz>(a: &A, seed: u64, amplitude: impl Fn(&[i8]) -> A::T) {
     let n = a.n_sites();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     for _ in 0..20 {
-        let sigma = random_sigma(n, &mut rng);
+        let sigma = random_support_sigma(a, &mut rng);
         let cache = a.cache(&sigma);
-        let base = full_log_psi(a, &sigma);
+        let base = amplitude(&sigma);
         for n_flips in 0..=3 {
             let mut flips: Vec<usize> = Vec::new();
             while flips.len() < n_flips {
@@ -44,7 +59,7 @@ fn check_ratios<A: Ansatz>(a: &A, seed: u64) {
             for &i in &flips {
                 flipped[i] = -flipped[i];
             }
-            let exact = (full_log_psi(a, &flipped) - base).exp();
+            let exact = amplitude(&flipped) / base;
             let cached = a.ratio(&sigma, &cache, &flips);
             assert!(
                 close(cached, exact, 1e-12),
@@ -58,7 +73,7 @@ fn check_ratios<A: Ansatz>(a: &A, seed: u64) {
             for (i, &r) in batched.iter().enumerate() {
                 let mut flipped = sigma.clone();
                 flipped[i] = -flipped[i];
-                let exact = (full_log_psi(a, &flipped) - base).exp();
+                let exact = amplitude(&flipped) / base;
                 assert!(
                     close(r, exact, 1e-12),
                     "{}: batched flip {i}: {r:?} vs exact {exact:?}",
@@ -72,7 +87,7 @@ fn check_ratios<A: Ansatz>(a: &A, seed: u64) {
 fn check_flip_updates<A: Ansatz>(a: &A, seed: u64) {
     let n = a.n_sites();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let mut sigma = random_sigma(n, &mut rng);
+    let mut sigma = random_support_sigma(a, &mut rng);
     let mut cache = a.cache(&sigma);
     for step in 0..200 {
         let flips: Vec<usize> = if step % 3 == 0 {
@@ -83,6 +98,12 @@ fn check_flip_updates<A: Ansatz>(a: &A, seed: u64) {
             vec![rng.random_range(0..n)]
         };
         a.flip(&mut sigma, &mut cache, &flips);
+        if !full_log_psi(a, &sigma).re().is_finite() {
+            // A node: the updated cache must say so too; walk on.
+            assert_eq!(a.log_psi(&sigma, &cache).re(), f64::NEG_INFINITY);
+            let i = rng.random_range(0..n);
+            a.flip(&mut sigma, &mut cache, &[i]);
+        }
     }
     a.refresh(&sigma, &mut cache);
     let fresh = a.cache(&sigma);
@@ -101,10 +122,9 @@ fn check_flip_updates<A: Ansatz>(a: &A, seed: u64) {
 }
 
 fn check_gradient<A: Ansatz>(a: &A, seed: u64) {
-    let n = a.n_sites();
     let p = a.n_params();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let sigma = random_sigma(n, &mut rng);
+    let sigma = random_support_sigma(a, &mut rng);
     let mut grad = vec![A::T::zero(); p];
     a.log_grad(&sigma, &a.cache(&sigma), &mut grad);
     let h = 1e-5;
@@ -301,6 +321,8 @@ fn autoregressive_in_the_full_space() {
 }
 
 /// `ψ_P(eσ) = χ_e* ψ_P(σ)` for every element: the projected state lies in the sector.
+/// Checked through the cached ratio (which carries the sign of a real `ψ_P`) and
+/// through `ln|ψ_P|` recomputed from scratch.
 fn check_sector<T: Scalar, A: Ansatz<T = T>>(
     p: &Projected<A>,
     perms: &[Vec<usize>],
@@ -308,19 +330,25 @@ fn check_sector<T: Scalar, A: Ansatz<T = T>>(
     characters: &[T],
     seed: u64,
 ) {
-    let n = p.n_sites();
     let mut r = rng(seed);
     for _ in 0..5 {
-        let sigma = random_sigma(n, &mut r);
+        let sigma = random_support_sigma(p, &mut r);
+        let cache = p.cache(&sigma);
         let base = full_log_psi(p, &sigma);
         for e in 0..perms.len() {
             let s = if flips[e] { -1 } else { 1 };
             let moved: Vec<i8> = perms[e].iter().map(|&g| s * sigma[g]).collect();
-            let ratio = (full_log_psi(p, &moved) - base).exp();
+            let changed: Vec<usize> = (0..sigma.len()).filter(|&i| moved[i] != sigma[i]).collect();
+            let ratio = p.ratio(&sigma, &cache, &changed);
             assert!(
                 close(ratio, characters[e].conj(), 1e-10),
                 "element {e}: {ratio:?} vs {:?}",
                 characters[e].conj()
+            );
+            let modulus = (full_log_psi(p, &moved) - base).re().exp();
+            assert!(
+                (modulus - 1.0).abs() < 1e-10,
+                "element {e}: |ratio| {modulus}"
             );
         }
     }
@@ -348,14 +376,49 @@ fn projected_states_lie_in_their_sector() {
     check_ratios(&p, 132);
     check_flip_updates(&p, 133);
     check_gradient(&p, 134);
-    // Sectors with nodes (momentum π here) are refused for now.
+}
+
+#[test]
+fn projections_onto_other_sectors_have_their_symmetry_and_nodes() {
+    let chain = Lattice::chain(6, Boundary::Periodic).unwrap();
+    // A real RBM at momentum π with parity −1, and a complex one at momentum 2π/6.
     let (perms, flips, chars) =
-        translation_sector::<f64>(chain.translations().unwrap(), (6, 1), (3, 0), None);
-    let base = Rbm::<f64>::new(6, 1.0, 0.4, &mut rng(1)).unwrap();
-    let e = Projected::new(base, perms, flips, chars)
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("ansatz.momentum"), "{e}");
+        translation_sector::<f64>(chain.translations().unwrap(), (6, 1), (3, 0), Some(-1));
+    let base = Rbm::<f64>::new(6, 1.0, 0.4, &mut rng(140)).unwrap();
+    let p = Projected::new(base.clone(), perms.clone(), flips.clone(), chars.clone()).unwrap();
+    check_sector(&p, &perms, &flips, &chars, 141);
+    // ψ_P is negative on some configurations; the reference sums the definition.
+    check_ratios_against(&p, 142, |sigma| {
+        (0..perms.len())
+            .map(|e| {
+                let s = if flips[e] { -1 } else { 1 };
+                let moved: Vec<i8> = perms[e].iter().map(|&g| s * sigma[g]).collect();
+                chars[e] * full_log_psi(&base, &moved).exp()
+            })
+            .sum()
+    });
+    check_flip_updates(&p, 143);
+    check_gradient(&p, 144);
+    // The fully polarized state is fixed by every translation: a node at k ≠ 0. The
+    // state ↑↓↓↑↓↓ has period 3, fixed by t = 3 with χ = −1: a node at k = π. The
+    // ratio out of a node is infinite; into one, zero to rounding.
+    for node in [[1i8; 6], [1, -1, -1, 1, -1, -1]] {
+        let cache = p.cache(&node);
+        assert_eq!(p.log_psi(&node, &cache).re(), f64::NEG_INFINITY);
+        assert!(p.ratio(&node, &cache, &[0]).is_infinite());
+        let mut from = node;
+        from[1] = -from[1];
+        let cache = p.cache(&from);
+        assert!(p.ratio(&from, &cache, &[1]).abs() < 1e-12);
+    }
+    let (perms, flips, chars) =
+        translation_sector::<Complex64>(chain.translations().unwrap(), (6, 1), (1, 0), None);
+    let base = Rbm::<Complex64>::new(6, 1.0, 0.4, &mut rng(150)).unwrap();
+    let p = Projected::new(base, perms.clone(), flips.clone(), chars.clone()).unwrap();
+    check_sector(&p, &perms, &flips, &chars, 151);
+    check_ratios(&p, 152);
+    check_flip_updates(&p, 153);
+    check_gradient(&p, 154);
 }
 
 #[test]

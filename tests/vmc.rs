@@ -12,7 +12,7 @@ use hamlet::sampler::{
 use hamlet::scalar::Scalar;
 use hamlet::vmc::{
     self, AnsatzKind, AnsatzSpec, Gradient, GroundStateSpec, Jacobian, Method, Optimizer,
-    SamplerKind, SamplerSpec, SrSpace, Vmc, VmcSettings,
+    Projection, SamplerKind, SamplerSpec, SrSpace, Vmc, VmcSettings,
 };
 use num_complex::Complex64;
 use rand::SeedableRng;
@@ -426,6 +426,64 @@ fn vmc_with_exact_sampler_converges_to_exact_diagonalization() {
         report.energy.mean >= ed - 1e-10,
         "variational bound violated"
     );
+}
+
+/// A projected ansatz finds the lowest state of its sector, never below it. The
+/// references are levels of the plain (unprojected) exact spectrum.
+#[test]
+fn vmc_in_a_symmetry_sector_finds_that_sector_s_lowest_state() {
+    let run = |ham: &Hamiltonian, space: &SpinHilbert, complex: bool, projection| {
+        let mut s = spec(SamplerKind::Exact, 2.0, complex, 300);
+        s.ansatz.projection = Some(projection);
+        s.ansatz.init_std = 0.1;
+        vmc::ground_state(ham, space, &s, 5, None, &mut |_, _| {
+            ControlFlow::Continue(())
+        })
+        .unwrap()
+        .energy
+        .mean
+    };
+    let levels = |ham: &Hamiltonian, space: &SpinHilbert, k: usize| {
+        let mut options = ExactOptions::default();
+        options.lanczos.n_eigen = k;
+        exact::solve(ham, space, &options).unwrap().energies
+    };
+    // TFIM ring of 8 at h = 1: parity −1 holds the first excited state, E1.
+    let (ham, space) = (tfim(8, 1.0), SpinHilbert::full(8).unwrap());
+    let odd = Projection {
+        momentum: (0, 0),
+        parity: Some(-1),
+    };
+    let e = run(&ham, &space, false, odd);
+    let spectrum = levels(&ham, &space, 2);
+    let (e0, e1) = (spectrum[0], spectrum[1]);
+    assert!(e1 - e0 > 0.1, "E1 - E0 = {}", e1 - e0);
+    assert!(
+        e >= e1 - 1e-9 && (e - e1) / e1.abs() < 1e-7,
+        "parity -1: VMC {e} against E1 = {e1} (E0 = {e0})"
+    );
+    // Heisenberg ring of 10 without the Marshall rotation: the ground state has
+    // momentum π; at momentum 0 the lowest energy lies well above E0.
+    let ham = Hamiltonian::xxz(
+        Lattice::chain(10, Boundary::Periodic).unwrap(),
+        1.0,
+        1.0,
+        false,
+    )
+    .unwrap();
+    let space = SpinHilbert::with_total_sz(10, 0.0).unwrap();
+    let e0 = levels(&ham, &space, 1)[0];
+    let at = |k| Projection {
+        momentum: (k, 0),
+        parity: None,
+    };
+    let e_pi = run(&ham, &space, true, at(5));
+    assert!(
+        e_pi >= e0 - 1e-9 && (e_pi - e0) / e0.abs() < 1e-7,
+        "momentum π: VMC {e_pi} against E0 = {e0}"
+    );
+    let e_zero = run(&ham, &space, true, at(0));
+    assert!(e_zero > e0 + 0.1, "momentum 0: {e_zero} against E0 = {e0}");
 }
 
 #[test]

@@ -18,7 +18,7 @@ mod symmetric_rbm;
 pub use autoregressive::{Autoregressive, AutoregressiveCache};
 pub use ffnn::{n_params as ffnn_n_params, Ffnn, FfnnCache, MAX_LAYERS as FFNN_MAX_LAYERS};
 pub use jastrow::Jastrow;
-pub use projected::{translation_sector, Projected, ProjectedCache};
+pub use projected::{translation_sector, Projected, ProjectedCache, SectorGroup};
 #[cfg(all(target_arch = "x86_64", target_feature = "avx"))]
 pub(crate) use rbm::flip_product_f64;
 pub(crate) use rbm::flip_product_generic;

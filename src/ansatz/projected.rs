@@ -12,16 +12,21 @@
 //! `σⱼ` flips `(eσ)ᵢ` at `i = g_e⁻¹(j)`, so a ratio is `Σ_e w_e r_e` with `r_e` the base
 //! ratios (cost `|G|` base ratios), and `∂ ln ψ_P = Σ_e w_e ∂ ln ψ(eσ)`.
 //!
-//! Only the symmetric sector (every `χ_e = 1`: momentum 0, parity +1) is accepted for
-//! now. In any other sector `ψ_P` vanishes exactly on configurations fixed by an
-//! element with `χ_e ≠ 1` (a Néel state under the spin flip at parity −1), and the
-//! samplers and local energies do not yet treat such nodes.
+//! Outside the symmetric sector (momentum ≠ 0 or parity −1), `ψ_P` vanishes exactly on
+//! configurations fixed by an element with `χ_e ≠ 1` (a Néel state under the spin flip
+//! at parity −1, the fully polarized state at any momentum ≠ 0). Such a node is
+//! detected by cancellation, `|Σ_e χ_e ψ(eσ)| ≤ 10⁻¹⁰ Σ_e |ψ(eσ)|`, and gets
+//! `ln ψ_P = −∞`: the exact sampler leaves it out, and a Markov chain started on it
+//! accepts its first move (the ratio out of a node is infinite) and never returns
+//! (the ratio into one is zero to rounding).
 
 use super::Ansatz;
 use crate::error::{Error, Result};
 use crate::scalar::Scalar;
 
-/// `ψ_P(σ) = Σ_e χ_e ψ(eσ)` for a base ansatz `A`.
+/// `ψ_P(σ) = Σ_e χ_e ψ(eσ)` for a base ansatz `A`. With real parameters and
+/// characters ±1, `ψ_P` may be negative: `log_psi` is then `ln|ψ_P|`, and the
+/// ratios carry the sign.
 #[derive(Clone, Debug)]
 pub struct Projected<A: Ansatz> {
     base: A,
@@ -34,14 +39,19 @@ pub struct Projected<A: Ansatz> {
     characters: Vec<A::T>,
 }
 
-/// Per element: `eσ`, its base cache and `ln ψ(eσ)`; the weights `w_e` and `ln ψ_P`.
+/// Per element: `eσ`, its base cache and `ln ψ(eσ)`; the weights `w_e` and `ln ψ_P`
+/// (`−∞` on a node, where the weights are zero).
 #[derive(Clone, Debug)]
 pub struct ProjectedCache<A: Ansatz> {
     configurations: Vec<Vec<i8>>,
     caches: Vec<A::Cache>,
     weights: Vec<A::T>,
     log_psi: A::T,
+    node: bool,
 }
+
+/// Relative size of `|ψ_P|` below which the terms are taken to cancel exactly.
+const NODE_TOLERANCE: f64 = 1e-10;
 
 impl<A: Ansatz> Projected<A> {
     /// Projects `base` with the elements `(g_e, flips_e)` and characters `χ_e`.
@@ -54,15 +64,10 @@ impl<A: Ansatz> Projected<A> {
         let n = base.n_sites();
         assert!(perms.len() == flips.len() && perms.len() == characters.len());
         assert!(perms.iter().all(|p| p.len() == n));
-        if characters
-            .iter()
-            .any(|c| (*c - A::T::from_real(1.0)).abs2() > 1e-24)
-        {
+        if characters.iter().any(|c| (c.abs2() - 1.0).abs() > 1e-12) {
             return Err(Error::invalid(
                 "ansatz.momentum",
-                "only the symmetric sector (momentum 0, parity +1) is supported: in other \
-                 sectors ψ_P vanishes on symmetric configurations, which the samplers do not \
-                 handle yet",
+                "the characters of a one-dimensional representation have modulus 1",
             ));
         }
         let inverses = perms
@@ -99,9 +104,9 @@ impl<A: Ansatz> Projected<A> {
         self.perms[e].iter().map(|&g| s * sigma[g]).collect()
     }
 
-    /// `ln ψ_P` and the weights from the base logs: `ln Σ_e χ_e e^{l_e}`, shifted by
-    /// the largest real part.
-    fn combine(&self, logs: &[A::T]) -> (A::T, Vec<A::T>) {
+    /// `ln ψ_P`, the weights and whether `σ` is a node, from the base logs:
+    /// `ln Σ_e χ_e e^{l_e}`, shifted by the largest real part.
+    fn combine(&self, logs: &[A::T]) -> (A::T, Vec<A::T>, bool) {
         let shift = logs
             .iter()
             .map(|l| l.re())
@@ -112,8 +117,20 @@ impl<A: Ansatz> Projected<A> {
             .map(|(&l, &c)| c * (l - A::T::from_real(shift)).exp())
             .collect();
         let total: A::T = terms.iter().copied().sum();
+        let scale: f64 = terms.iter().map(|t| t.abs2().sqrt()).sum();
+        if total.abs2().sqrt() <= NODE_TOLERANCE * scale {
+            let zero = vec![A::T::zero(); terms.len()];
+            return (A::T::from_real(f64::NEG_INFINITY), zero, true);
+        }
         let weights = terms.iter().map(|&t| t / total).collect();
-        (total.ln() + A::T::from_real(shift), weights)
+        // A real ψ_P can be negative (characters −1); its log is then ln|ψ_P|, and
+        // the sign lives in the weights, hence in every ratio.
+        let log = if A::T::COMPLEX {
+            total.ln()
+        } else {
+            A::T::from_real(total.abs2().sqrt().ln())
+        };
+        (log + A::T::from_real(shift), weights, false)
     }
 }
 
@@ -151,12 +168,13 @@ impl<T: Scalar, A: Ansatz<T = T>> Ansatz for Projected<A> {
             .zip(&caches)
             .map(|(c, k)| self.base.log_psi(c, k))
             .collect();
-        let (log_psi, weights) = self.combine(&logs);
+        let (log_psi, weights, node) = self.combine(&logs);
         ProjectedCache {
             configurations,
             caches,
             weights,
             log_psi,
+            node,
         }
     }
 
@@ -165,6 +183,9 @@ impl<T: Scalar, A: Ansatz<T = T>> Ansatz for Projected<A> {
     }
 
     fn ratio(&self, _sigma: &[i8], cache: &ProjectedCache<A>, flips: &[usize]) -> A::T {
+        if cache.node {
+            return A::T::from_real(f64::INFINITY);
+        }
         let mut mapped = Vec::with_capacity(flips.len());
         let mut ratio = A::T::zero();
         for e in 0..self.n_elements() {
@@ -191,9 +212,10 @@ impl<T: Scalar, A: Ansatz<T = T>> Ansatz for Projected<A> {
         for &j in flips {
             sigma[j] = -sigma[j];
         }
-        let (log_psi, weights) = self.combine(&logs);
+        let (log_psi, weights, node) = self.combine(&logs);
         cache.log_psi = log_psi;
         cache.weights = weights;
+        cache.node = node;
     }
 
     fn refresh(&self, sigma: &[i8], cache: &mut ProjectedCache<A>) {
@@ -212,6 +234,10 @@ impl<T: Scalar, A: Ansatz<T = T>> Ansatz for Projected<A> {
     }
 }
 
+/// A symmetry group as [`Projected::new`] takes it: per element the site permutation
+/// `g_e`, whether it flips every spin, and its character `χ_e`.
+pub type SectorGroup<T> = (Vec<Vec<usize>>, Vec<bool>, Vec<T>);
+
 /// Elements and characters of the translation group of a lattice (`translations`,
 /// `t[g][i]` the image of site `i`, with `g = tx + lx·ty`), momentum `(kx, ky)` in
 /// units of `2π/L` per direction, optionally times the global spin flip with parity
@@ -221,7 +247,7 @@ pub fn translation_sector<T: Scalar>(
     lengths: (usize, usize),
     momentum: (i64, i64),
     parity: Option<i8>,
-) -> (Vec<Vec<usize>>, Vec<bool>, Vec<T>) {
+) -> SectorGroup<T> {
     let (lx, ly) = lengths;
     let character = |g: usize| -> T {
         let (tx, ty) = ((g % lx) as f64, (g / lx) as f64);

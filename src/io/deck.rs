@@ -161,6 +161,7 @@ impl Deck {
             &section(&self.table, "vmc")?,
             &space,
         )?;
+        crate::vmc::check_ground_state(&ham, &space, &ground_state)?;
         Ok(Problem {
             hamiltonian: ham,
             space,

@@ -8,7 +8,7 @@
 //!                         # ffnn: one hidden layer of αN units
 //! layers = [40, 20]       # ffnn: 1 to 3 hidden-layer widths instead of alpha
 //! symmetry = "none"       # none | translation | translation+flip: project ψ on a sector
-//! momentum = [0, 0]       # with symmetry: momentum in units of 2π/L (complex unless 0)
+//! momentum = [0, 0]       # with symmetry: momentum in units of 2π/L (complex unless 0 or π)
 //! parity = 1              # translation+flip: spin-flip parity (Sz = 0 or no sector)
 //! complex = false         # complex parameters (needed when signs are not known)
 //! init_std = 0.01         # standard deviation of the initial parameters (ffnn: of

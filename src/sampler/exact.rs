@@ -50,14 +50,22 @@ impl ExactSampler {
                 let cache = ansatz.cache(&sigma);
                 let log_amp = 2.0 * ansatz.log_psi(&sigma, &cache).re();
                 let mut values = Vec::with_capacity(width);
-                visitor.visit(ansatz, &sigma, &cache, &mut values);
+                if log_amp != f64::NEG_INFINITY {
+                    visitor.visit(ansatz, &sigma, &cache, &mut values);
+                }
                 (log_amp, values)
             })
             .collect();
+        // ψ = 0 exactly (ln|ψ|² = −∞: a symmetry-forced node) carries no weight and
+        // has no local energy; the states are left out.
+        let rows: Vec<(f64, Vec<A::T>)> = rows
+            .into_iter()
+            .filter(|r| r.0 != f64::NEG_INFINITY)
+            .collect();
         let max = rows.iter().map(|r| r.0).fold(f64::NEG_INFINITY, f64::max);
-        if !max.is_finite() {
+        if !max.is_finite() || rows.iter().any(|r| r.0.is_nan()) {
             return Err(Error::Numerical(
-                "the wave function is not finite on some configuration".into(),
+                "the wave function is not finite on some configuration, or zero on all".into(),
             ));
         }
         let mut weights: Vec<f64> = rows.iter().map(|r| (r.0 - max).exp()).collect();
@@ -66,7 +74,7 @@ impl ExactSampler {
         let values = rows.into_iter().flat_map(|r| r.1).collect();
         Ok(Batch {
             n_chains: 1,
-            per_chain: self.basis.dim(),
+            per_chain: weights.len(),
             width,
             values,
             weights: Some(weights),

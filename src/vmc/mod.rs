@@ -17,8 +17,8 @@ pub use linalg::cholesky_lower;
 pub use local_energy::{check_compatible, local_value, EnergyAndJacobian, LocalValues};
 pub use optimizer::{Decay, Gradient, Method, Optimizer, SrSpace};
 pub use setup::{
-    build_sampler, ground_state, reference_energy, AnsatzKind, AnsatzSpec, GroundStateReport,
-    GroundStateSpec, Projection, SamplerKind, SamplerSpec, REFERENCE_MAX_DIM,
+    build_sampler, check_ground_state, ground_state, reference_energy, AnsatzKind, AnsatzSpec,
+    GroundStateReport, GroundStateSpec, Projection, SamplerKind, SamplerSpec, REFERENCE_MAX_DIM,
 };
 pub use sr::{SrWorkspace, RESIDUAL_TOLERANCE};
 pub use stats::{statistics, Stats};

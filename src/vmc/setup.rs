@@ -8,7 +8,7 @@ use super::optimizer::{Decay, Method, Optimizer};
 use super::stats::Stats;
 use crate::ansatz::{
     hidden_units, translation_sector, Ansatz, Autoregressive, Ffnn, Jastrow, Projected, Rbm,
-    SymmetricRbm,
+    SectorGroup, SymmetricRbm,
 };
 use crate::error::{Error, Result};
 use crate::exact::{self, ExactOptions, Reference};
@@ -267,11 +267,7 @@ pub fn ground_state(
             let ansatz = Autoregressive::new(n, space.n_up(), a.alpha, a.init_std, &mut rng)?;
             run_projected(ansatz, ham, space, spec, seed, resume, observer)
         }
-        (AnsatzKind::Autoregressive, true) => Err(Error::invalid(
-            "ansatz.complex",
-            "the autoregressive network has real parameters (a positive ψ; with the Marshall \
-             sign rule for Heisenberg models); set complex = false",
-        )),
+        (AnsatzKind::Autoregressive, true) => Err(autoregressive_is_real()),
         (AnsatzKind::Ffnn, false) => {
             let ansatz = Ffnn::<f64>::new(n, &a.layer_widths(n), a.init_std, &mut rng)?;
             run_projected(ansatz, ham, space, spec, seed, resume, observer)
@@ -302,6 +298,19 @@ fn run_projected<A: Ansatz>(
     let Some(projection) = &spec.ansatz.projection else {
         return run(ansatz, ham, space, spec, seed, resume, observer);
     };
+    let (perms, flips, characters) = sector::<A::T>(ham, space, projection)?;
+    let projected = Projected::new(ansatz, perms, flips, characters)?;
+    run(projected, ham, space, spec, seed, resume, observer)
+}
+
+/// The group elements and characters of `projection` on the Hamiltonian's lattice,
+/// for parameters of type `T`; refuses lattices without translations, the spin flip
+/// outside Sz = 0, and complex characters for real parameters.
+fn sector<T: Scalar>(
+    ham: &Hamiltonian,
+    space: &SpinHilbert,
+    projection: &Projection,
+) -> Result<SectorGroup<T>> {
     let lattice = ham.lattice();
     let translations = lattice.translations().ok_or_else(|| {
         Error::invalid(
@@ -323,14 +332,56 @@ fn run_projected<A: Ansatz>(
             "the spin flip maps the sector to another one unless Sz = 0",
         ));
     }
-    let (perms, flips, characters) = translation_sector::<A::T>(
+    let (kx, ky) = projection.momentum;
+    let real_characters =
+        (2 * kx).rem_euclid(lengths.0 as i64) == 0 && (2 * ky).rem_euclid(lengths.1 as i64) == 0;
+    if !T::COMPLEX && !real_characters {
+        return Err(Error::invalid(
+            "ansatz.momentum",
+            format!(
+                "[{kx}, {ky}]: a momentum other than 0 or π has complex characters e^(-ik·t); \
+                 set ansatz.complex = true"
+            ),
+        ));
+    }
+    Ok(translation_sector::<T>(
         translations,
         lengths,
         projection.momentum,
         projection.parity,
-    );
-    let projected = Projected::new(ansatz, perms, flips, characters)?;
-    run(projected, ham, space, spec, seed, resume, observer)
+    ))
+}
+
+/// Checks what a ground-state run would refuse only once it has the Hamiltonian: an
+/// ansatz the lattice cannot carry, and a symmetry sector it does not have. Decks run
+/// this before any output is written.
+pub fn check_ground_state(
+    ham: &Hamiltonian,
+    space: &SpinHilbert,
+    spec: &GroundStateSpec,
+) -> Result<()> {
+    let a = &spec.ansatz;
+    match a.kind {
+        AnsatzKind::SymmetricRbm => {
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(0);
+            SymmetricRbm::<f64>::new(ham.lattice(), a.alpha as usize, a.init_std, &mut rng)?;
+        }
+        AnsatzKind::Autoregressive if a.complex => return Err(autoregressive_is_real()),
+        _ => {}
+    }
+    match &a.projection {
+        Some(p) if a.complex => sector::<Complex64>(ham, space, p).map(|_| ()),
+        Some(p) => sector::<f64>(ham, space, p).map(|_| ()),
+        None => Ok(()),
+    }
+}
+
+fn autoregressive_is_real() -> Error {
+    Error::invalid(
+        "ansatz.complex",
+        "the autoregressive network has real parameters (a positive ψ; with the Marshall \
+         sign rule for Heisenberg models); set complex = false",
+    )
 }
 
 /// The sampler described by `spec` on `space`.
