@@ -99,6 +99,21 @@ impl<A: Ansatz> Projected<A> {
         self.perms.len()
     }
 
+    /// Calls `f` with the sites `g_e⁻¹(j)` of `flips` in the frame of element `e`; on
+    /// the stack for the one- and two-spin moves of samplers and local energies.
+    fn with_mapped<R>(&self, e: usize, flips: &[usize], f: impl FnOnce(&[usize]) -> R) -> R {
+        let inverse = &self.inverses[e];
+        let mut buffer = [0usize; 4];
+        if flips.len() <= buffer.len() {
+            for (m, &j) in buffer.iter_mut().zip(flips) {
+                *m = inverse[j];
+            }
+            f(&buffer[..flips.len()])
+        } else {
+            f(&flips.iter().map(|&j| inverse[j]).collect::<Vec<_>>())
+        }
+    }
+
     fn transform(&self, e: usize, sigma: &[i8]) -> Vec<i8> {
         let s = if self.flips[e] { -1 } else { 1 };
         self.perms[e].iter().map(|&g| s * sigma[g]).collect()
@@ -123,14 +138,17 @@ impl<A: Ansatz> Projected<A> {
             return (A::T::from_real(f64::NEG_INFINITY), zero, true);
         }
         let weights = terms.iter().map(|&t| t / total).collect();
-        // A real ψ_P can be negative (characters −1); its log is then ln|ψ_P|, and
-        // the sign lives in the weights, hence in every ratio.
-        let log = if A::T::COMPLEX {
-            total.ln()
-        } else {
-            A::T::from_real(total.abs2().sqrt().ln())
-        };
-        (log + A::T::from_real(shift), weights, false)
+        (signed_log(total) + A::T::from_real(shift), weights, false)
+    }
+}
+
+/// `ln x`, or `ln|x|` for a real `x`: a real `ψ_P` can be negative (characters −1),
+/// and its sign then lives in the weights, hence in every ratio.
+fn signed_log<T: Scalar>(x: T) -> T {
+    if T::COMPLEX {
+        x.ln()
+    } else {
+        T::from_real(x.abs2().sqrt().ln())
     }
 }
 
@@ -186,32 +204,51 @@ impl<T: Scalar, A: Ansatz<T = T>> Ansatz for Projected<A> {
         if cache.node {
             return A::T::from_real(f64::INFINITY);
         }
-        let mut mapped = Vec::with_capacity(flips.len());
         let mut ratio = A::T::zero();
         for e in 0..self.n_elements() {
-            mapped.clear();
-            mapped.extend(flips.iter().map(|&j| self.inverses[e][j]));
-            let r = self
-                .base
-                .ratio(&cache.configurations[e], &cache.caches[e], &mapped);
+            let r = self.with_mapped(e, flips, |mapped| {
+                self.base
+                    .ratio(&cache.configurations[e], &cache.caches[e], mapped)
+            });
             ratio += cache.weights[e] * r;
         }
         ratio
     }
 
+    /// Off a node, the weights follow the base ratios `r_e` multiplicatively:
+    /// `w_e' = w_e r_e / R` and `ln ψ_P' = ln ψ_P + ln R`, `R = Σ_e w_e r_e`, with no
+    /// `ln ψ(eσ)` recomputed. Onto or off a node, everything is recombined.
     fn flip(&self, sigma: &mut [i8], cache: &mut ProjectedCache<A>, flips: &[usize]) {
-        let mut mapped = Vec::with_capacity(flips.len());
-        let mut logs = Vec::with_capacity(self.n_elements());
+        let was_node = cache.node;
+        let mut total = A::T::zero();
+        let mut scale = 0.0;
         for e in 0..self.n_elements() {
-            mapped.clear();
-            mapped.extend(flips.iter().map(|&j| self.inverses[e][j]));
             let (configuration, base_cache) = (&mut cache.configurations[e], &mut cache.caches[e]);
-            self.base.flip(configuration, base_cache, &mapped);
-            logs.push(self.base.log_psi(configuration, base_cache));
+            self.with_mapped(e, flips, |mapped| {
+                if !was_node {
+                    let term =
+                        cache.weights[e] * self.base.ratio(configuration, base_cache, mapped);
+                    cache.weights[e] = term;
+                    total += term;
+                    scale += term.abs2().sqrt();
+                }
+                self.base.flip(configuration, base_cache, mapped)
+            });
         }
         for &j in flips {
             sigma[j] = -sigma[j];
         }
+        if !was_node && total.abs2().sqrt() > NODE_TOLERANCE * scale {
+            cache.weights.iter_mut().for_each(|w| *w = *w / total);
+            cache.log_psi += signed_log(total);
+            return;
+        }
+        let logs: Vec<A::T> = (0..self.n_elements())
+            .map(|e| {
+                self.base
+                    .log_psi(&cache.configurations[e], &cache.caches[e])
+            })
+            .collect();
         let (log_psi, weights, node) = self.combine(&logs);
         cache.log_psi = log_psi;
         cache.weights = weights;
