@@ -239,7 +239,7 @@ impl<T: Scalar, A: Ansatz<T = T>> Ansatz for Projected<A> {
             sigma[j] = -sigma[j];
         }
         if !was_node && total.abs2().sqrt() > NODE_TOLERANCE * scale {
-            cache.weights.iter_mut().for_each(|w| *w = *w / total);
+            cache.weights.iter_mut().for_each(|w| *w /= total);
             cache.log_psi += signed_log(total);
             return;
         }
