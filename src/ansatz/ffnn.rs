@@ -61,15 +61,7 @@ impl<T: Scalar> Ffnn<T> {
         init_std: f64,
         rng: &mut R,
     ) -> Result<Self> {
-        if widths.is_empty() || widths.len() > MAX_LAYERS || widths.contains(&0) {
-            return Err(Error::invalid(
-                "ansatz.layers",
-                format!(
-                    "{widths:?}: give 1 to {MAX_LAYERS} positive hidden-layer widths, \
-                     e.g. layers = [40, 20]"
-                ),
-            ));
-        }
+        check_layers(widths)?;
         if !(init_std >= 0.0 && init_std.is_finite()) {
             return Err(Error::invalid(
                 "ansatz.init_std",
@@ -302,5 +294,26 @@ impl<T: Scalar> Ansatz for Ffnn<T> {
                     .collect();
             }
         }
+    }
+}
+/// The hidden-layer widths `widths` as sizes: 1 to [`MAX_LAYERS`] widths, each at
+/// least 1 (`ansatz.layers`). Takes the deck's signed integers as well, so that the
+/// message shows what the user wrote.
+pub fn check_layers<W: Copy + std::fmt::Debug + TryInto<usize>>(
+    widths: &[W],
+) -> Result<Vec<usize>> {
+    let sizes: Option<Vec<usize>> = widths
+        .iter()
+        .map(|&w| w.try_into().ok().filter(|&w: &usize| w >= 1))
+        .collect();
+    match sizes {
+        Some(sizes) if (1..=MAX_LAYERS).contains(&sizes.len()) => Ok(sizes),
+        _ => Err(Error::invalid(
+            "ansatz.layers",
+            format!(
+                "{widths:?}: give 1 to {MAX_LAYERS} positive hidden-layer widths, \
+                 e.g. layers = [40, 20]"
+            ),
+        )),
     }
 }

@@ -16,7 +16,9 @@ mod rbm;
 mod symmetric_rbm;
 
 pub use autoregressive::{Autoregressive, AutoregressiveCache};
-pub use ffnn::{n_params as ffnn_n_params, Ffnn, FfnnCache, MAX_LAYERS as FFNN_MAX_LAYERS};
+pub use ffnn::{
+    check_layers, n_params as ffnn_n_params, Ffnn, FfnnCache, MAX_LAYERS as FFNN_MAX_LAYERS,
+};
 pub use jastrow::Jastrow;
 pub use projected::{translation_sector, Projected, ProjectedCache, SectorGroup};
 #[cfg(all(target_arch = "x86_64", target_feature = "avx"))]

@@ -45,7 +45,7 @@
 //! ```
 
 use super::deck::{choice, count, reject_unread};
-use crate::ansatz::FFNN_MAX_LAYERS as MAX_LAYERS;
+use crate::ansatz::check_layers;
 use crate::error::{Error, Result};
 use crate::hilbert::SpinHilbert;
 use crate::sampler::MetropolisSettings;
@@ -172,22 +172,14 @@ impl AnsatzSection {
                 ))
             }
             Some(widths) => {
-                if widths.is_empty() || widths.len() > MAX_LAYERS || widths.iter().any(|&w| w < 1) {
-                    return Err(Error::invalid(
-                        "ansatz.layers",
-                        format!(
-                            "{widths:?}: give 1 to {MAX_LAYERS} positive hidden-layer widths, \
-                             e.g. layers = [40, 20]"
-                        ),
-                    ));
-                }
+                let widths = check_layers(widths)?;
                 if self.alpha.is_some() {
                     return Err(Error::invalid(
                         "ansatz.alpha",
                         "give either alpha (one hidden layer of alpha N units) or layers, not both",
                     ));
                 }
-                widths.iter().map(|&w| w as usize).collect()
+                widths
             }
         };
         let projection = match self.symmetry.as_deref() {
