@@ -26,6 +26,7 @@ pub mod lattice;
 pub mod nonadiabatic;
 pub mod operator;
 pub mod optim;
+pub mod plot;
 pub mod progress;
 pub mod sampler;
 pub mod scalar;

@@ -108,6 +108,18 @@ enum Command {
     ///
     ///   hamlet hop models/hop_tully3.toml --decoherence edc
     Hop(cli::hop::HopArgs),
+
+    /// Figures of a run file: what it holds decides what is drawn.
+    ///
+    /// Ground-state runs: energy with its error band and the exact reference, relative
+    /// error, variance and acceptance against the iteration. Exact diagonalization:
+    /// the lowest levels. One file per figure, <stem>_<kind>.png (or .svg), printed on
+    /// stdout. Examples:
+    ///
+    ///   hamlet plot run.h5
+    ///
+    ///   hamlet plot run.h5 --out figures --format svg
+    Plot(cli::plot::PlotArgs),
 }
 
 #[derive(Args, Debug)]
@@ -287,6 +299,7 @@ fn main() -> ExitCode {
         Command::Schrodinger(args) => cli::schrodinger::run(args),
         Command::Diabatic(args) => cli::diabatic::run(args),
         Command::Hop(args) => cli::hop::run(args),
+        Command::Plot(args) => cli::plot::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,6 +2,7 @@
 
 pub mod diabatic;
 pub mod hop;
+pub mod plot;
 pub mod schrodinger;
 
 use crate::RunFlags;

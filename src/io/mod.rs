@@ -4,6 +4,7 @@ pub mod deck;
 pub mod diabatic_data;
 pub mod diabatic_deck;
 pub mod diabatic_net_file;
+pub mod figures;
 pub mod ground_state;
 pub mod h5;
 pub mod hop_deck;

@@ -1,0 +1,51 @@
+//! `hamlet plot`: figures from a run file.
+
+use clap::{Args, ValueEnum};
+use hamlet::io::figures::plot_run;
+use hamlet::plot::Format;
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct PlotArgs {
+    /// HDF5 file written by a hamlet command (--output).
+    file: PathBuf,
+
+    /// Directory for the figures (default: the file's own directory).
+    #[arg(long)]
+    out: Option<PathBuf>,
+
+    /// Image format.
+    #[arg(long, value_enum, default_value_t = ImageFormat::Png)]
+    format: ImageFormat,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ImageFormat {
+    Png,
+    Svg,
+}
+
+pub fn run(args: PlotArgs) -> anyhow::Result<()> {
+    let dir = match args.out {
+        Some(dir) => dir,
+        None => args
+            .file
+            .parent()
+            .map(|p| p.to_path_buf())
+            .unwrap_or_else(|| PathBuf::from(".")),
+    };
+    if !dir.is_dir() {
+        anyhow::bail!(
+            "--out: {} is not a directory; create it first or choose another",
+            dir.display()
+        );
+    }
+    let format = match args.format {
+        ImageFormat::Png => Format::Png,
+        ImageFormat::Svg => Format::Svg,
+    };
+    for written in plot_run(&args.file, &dir, format)? {
+        println!("{}", written.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,142 @@
+//! `hamlet plot`: finds what a run file holds and draws a figure for each part.
+
+use super::h5::{self, Attr, Group};
+use crate::error::{Error, Result};
+use crate::plot::{self, Format, Spectrum, VmcTrace};
+use std::path::{Path, PathBuf};
+
+/// Draws every figure the run file at `path` supports into `dir`, named
+/// `<stem>_<kind>.<ext>`; returns the files written.
+pub fn plot_run(path: &Path, dir: &Path, format: Format) -> Result<Vec<PathBuf>> {
+    let tree = h5::read(path)?;
+    if !tree.attrs.contains_key("hamlet_version") {
+        return Err(Error::invalid(
+            path.display().to_string(),
+            "not a file hamlet wrote (it has no hamlet_version attribute); \
+             `hamlet plot` draws the HDF5 output of hamlet's own commands",
+        ));
+    }
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "run".into());
+    let target = |kind: &str| dir.join(format!("{stem}_{kind}.{}", format.extension()));
+    let mut written = Vec::new();
+    if let Some(vmc) = tree.group("vmc") {
+        let trace = vmc_trace(vmc, path)?;
+        let file = target("vmc");
+        plot::draw_vmc(&trace, &file, format)?;
+        written.push(file);
+    }
+    if let Some(exact) = tree.group("exact") {
+        let spectrum = spectrum(exact, path)?;
+        let file = target("spectrum");
+        plot::draw_spectrum(&spectrum, &file, format)?;
+        written.push(file);
+    }
+    if written.is_empty() {
+        let parts: Vec<&str> = tree.groups.keys().map(String::as_str).collect();
+        return Err(Error::invalid(
+            path.display().to_string(),
+            format!(
+                "nothing to plot yet: the file holds {parts:?}; figures exist for ground-state \
+                 runs (/vmc) and exact diagonalization (/exact)"
+            ),
+        ));
+    }
+    Ok(written)
+}
+
+fn text(group: &Group, name: &str) -> Option<String> {
+    match group.attrs.get(name) {
+        Some(Attr::Text(s)) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+fn float(group: &Group, name: &str) -> Option<f64> {
+    match group.attrs.get(name) {
+        Some(Attr::Float(x)) => Some(*x),
+        _ => None,
+    }
+}
+
+fn int(group: &Group, name: &str) -> Option<i64> {
+    match group.attrs.get(name) {
+        Some(Attr::Int(x)) => Some(*x),
+        _ => None,
+    }
+}
+
+/// One 1-D dataset of `group` as floats, or a message naming it.
+fn column(group: &Group, where_: &str, name: &str, path: &Path) -> Result<Vec<f64>> {
+    group
+        .datasets
+        .get(name)
+        .and_then(|d| d.data.to_f64())
+        .ok_or_else(|| {
+            Error::invalid(
+                path.display().to_string(),
+                format!("{where_}/{name} is missing or not numeric"),
+            )
+        })
+}
+
+/// "tfim, 32 sites, sector full", from the attributes `describe_problem` writes.
+fn system(group: &Group) -> String {
+    format!(
+        "{}, {} sites, sector {}",
+        text(group, "model").unwrap_or_else(|| "model ?".into()),
+        int(group, "sites").map_or("?".into(), |n| n.to_string()),
+        text(group, "sector").unwrap_or_else(|| "?".into())
+    )
+}
+
+fn vmc_trace(vmc: &Group, path: &Path) -> Result<VmcTrace> {
+    let log = vmc.group("log").ok_or_else(|| {
+        Error::invalid(
+            path.display().to_string(),
+            "/vmc has no log: the run stopped before its first iteration",
+        )
+    })?;
+    let iteration = column(log, "/vmc/log", "iteration", path)?;
+    if iteration.is_empty() {
+        return Err(Error::invalid(
+            path.display().to_string(),
+            "the VMC log is empty: the run stopped before its first iteration",
+        ));
+    }
+    let title = match text(vmc, "ansatz") {
+        Some(ansatz) => format!("VMC: {}, {ansatz}", system(vmc)),
+        // An unfinished run has its log but not yet the summary attributes.
+        None => "VMC (unfinished run)".into(),
+    };
+    Ok(VmcTrace {
+        title,
+        energy: column(log, "/vmc/log", "energy", path)?,
+        error: column(log, "/vmc/log", "error", path)?,
+        variance: column(log, "/vmc/log", "variance", path)?,
+        acceptance: column(log, "/vmc/log", "acceptance", path)?,
+        reference: float(vmc, "reference"),
+        iteration,
+    })
+}
+
+fn spectrum(exact: &Group, path: &Path) -> Result<Spectrum> {
+    let energies = column(exact, "/exact", "energies", path)?;
+    if energies.is_empty() {
+        return Err(Error::invalid(
+            path.display().to_string(),
+            "/exact/energies is empty",
+        ));
+    }
+    Ok(Spectrum {
+        title: format!(
+            "Exact diagonalization: {} ({})",
+            system(exact),
+            text(exact, "method").unwrap_or_default()
+        ),
+        energies,
+        reference: float(exact, "reference"),
+    })
+}

@@ -1,0 +1,171 @@
+//! `hamlet plot`: every figure kind renders a valid image of the stated size with
+//! something drawn in each plot area, and bad input gets a clear message.
+
+use hamlet::io::h5::{self, Attr, Data, Group};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("hamlet-plot-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
+fn hamlet(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_hamlet"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// Runs `hamlet plot` and returns the files it reports.
+fn plot(file: &Path, extra: &[&str]) -> Vec<PathBuf> {
+    let mut args = vec!["plot", file.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let out = hamlet(&args);
+    assert!(
+        out.status.success(),
+        "plot failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(PathBuf::from)
+        .collect()
+}
+
+/// Decodes a PNG: width, height and RGB(A) pixels.
+fn decode(path: &Path) -> (u32, u32, Vec<[u8; 3]>) {
+    let decoder = png::Decoder::new(std::fs::File::open(path).unwrap());
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let channels = info.color_type.samples();
+    let pixels = buf[..info.buffer_size()]
+        .chunks(channels)
+        .map(|p| [p[0], p[1], p[2]])
+        .collect();
+    (info.width, info.height, pixels)
+}
+
+/// Fraction of pixels in the rectangle `[x0, x1) × [y0, y1)` drawn in the data
+/// colour (blue; the grid and the text are grey or black, the background white).
+fn ink(image: &(u32, u32, Vec<[u8; 3]>), x: (u32, u32), y: (u32, u32)) -> f64 {
+    let (w, _, pixels) = image;
+    let mut inked = 0;
+    for row in y.0..y.1 {
+        for col in x.0..x.1 {
+            let [r, _, b] = pixels[(row * w + col) as usize];
+            if b as i32 - r as i32 > 60 {
+                inked += 1;
+            }
+        }
+    }
+    inked as f64 / ((x.1 - x.0) * (y.1 - y.0)) as f64
+}
+
+#[test]
+fn ground_state_and_exact_runs_give_their_figures() {
+    let run = scratch("gs.h5");
+    let out = hamlet(&[
+        "ground-state",
+        "--model",
+        "tfim",
+        "--size",
+        "8",
+        "--iterations",
+        "60",
+        "--samples",
+        "256",
+        "--quiet",
+        "--output",
+        run.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let files = plot(&run, &[]);
+    let vmc = run.with_file_name("gs_vmc.png");
+    assert!(files.contains(&vmc), "{files:?}");
+    let image = decode(&vmc);
+    assert_eq!((image.0, image.1), (1200, 900));
+    // Each of the four panels (2 × 2) has a drawn curve in its inner part.
+    for (x, y) in [
+        ((150, 550), (80, 380)),
+        ((750, 1150), (80, 380)),
+        ((150, 550), (530, 830)),
+        ((750, 1150), (530, 830)),
+    ] {
+        let fraction = ink(&image, x, y);
+        println!("panel {x:?} {y:?}: {fraction}");
+        assert!(fraction > 0.002, "panel {x:?} {y:?}: {fraction} inked");
+    }
+    // An exact diagonalization: the spectrum figure.
+    let ed = scratch("ed.h5");
+    let out = hamlet(&[
+        "exact",
+        "--model",
+        "heisenberg",
+        "--size",
+        "10",
+        "--n-states",
+        "3",
+        "--quiet",
+        "--output",
+        ed.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let files = plot(&ed, &[]);
+    let spectrum = ed.with_file_name("ed_spectrum.png");
+    assert_eq!(files, vec![spectrum.clone()]);
+    let image = decode(&spectrum);
+    assert_eq!((image.0, image.1), (1200, 900));
+    assert!(ink(&image, (250, 750), (80, 820)) > 0.002);
+    // A blank canvas has no data colour at all.
+    let blank = (1200, 900, vec![[255u8, 255, 255]; 1200 * 900]);
+    assert_eq!(ink(&blank, (0, 1200), (0, 900)), 0.0);
+    // SVG keeps text as text.
+    let dir = scratch("svg");
+    std::fs::create_dir_all(&dir).unwrap();
+    let files = plot(&ed, &["--out", dir.to_str().unwrap(), "--format", "svg"]);
+    let svg = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(
+        svg.starts_with("<svg") && svg.contains("E₀ = "),
+        "{}",
+        &svg[..200]
+    );
+}
+
+#[test]
+fn files_hamlet_did_not_write_or_empty_runs_are_refused() {
+    let fails = |file: &Path, needle: &str| {
+        let out = hamlet(&["plot", file.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{err}");
+    };
+    let text = scratch("notes.h5");
+    std::fs::write(&text, "not hdf5").unwrap();
+    fails(&text, "HDF5");
+    let foreign = scratch("foreign.h5");
+    let mut root = Group::default();
+    root.set_vector("x", Data::Float(vec![1.0, 2.0]));
+    h5::write_atomic(&foreign, &root, false).unwrap();
+    fails(&foreign, "not a file hamlet wrote");
+    let empty = scratch("empty.h5");
+    let mut root = Group::default();
+    root.set_attr("hamlet_version", Attr::Text("0.1.0".into()));
+    root.group_mut("vmc/log")
+        .set_vector("iteration", Data::Int(Vec::new()));
+    h5::write_atomic(&empty, &root, false).unwrap();
+    fails(&empty, "the VMC log is empty");
+    let nothing = scratch("nothing.h5");
+    let mut root = Group::default();
+    root.set_attr("hamlet_version", Attr::Text("0.1.0".into()));
+    h5::write_atomic(&nothing, &root, false).unwrap();
+    fails(&nothing, "nothing to plot");
+    let out = hamlet(&["plot", empty.to_str().unwrap(), "--out", "/nonexistent/dir"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--out"));
+}
