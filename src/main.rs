@@ -740,10 +740,21 @@ fn run_check(args: CheckArgs) -> anyhow::Result<()> {
             problem.seed
         );
         println!(
-            "  ground-state: {} ({} parameters{}), {} sampler, {} samples, {} (η = {}{}), {} iterations",
+            "  ground-state: {} ({} parameters{}{}), {} sampler, {} samples, {} (η = {}{}), {} iterations",
             summary["ansatz"].as_str().unwrap_or(""),
             n_params,
             if gs.ansatz.complex { ", complex" } else { "" },
+            gs.ansatz
+                .projection
+                .as_ref()
+                .map(|p| format!(
+                    ", projected on momentum {:?}{}",
+                    p.momentum,
+                    p.parity
+                        .map(|q| format!(" and spin-flip parity {q:+}"))
+                        .unwrap_or_default()
+                ))
+                .unwrap_or_default(),
             summary["sampler"].as_str().unwrap_or(""),
             gs.settings.samples,
             gs.method.name(),

@@ -1,0 +1,13 @@
+#!/bin/sh
+# Regenerates the README's figures (a few minutes on 2 cores, with the build):
+#   sh docs/figures/regenerate.sh
+set -e
+cd "$(dirname "$0")/../.."
+cargo build --release --quiet
+hamlet=target/release/hamlet
+$hamlet ground-state models/tfim_chain20.toml --quiet --force --output docs/figures/tfim_chain20.h5 >/dev/null
+$hamlet exact models/heisenberg_chain20.toml --set exact.n_states=4 --quiet --force \
+    --output docs/figures/heisenberg_chain20.h5 >/dev/null
+$hamlet plot docs/figures/tfim_chain20.h5
+$hamlet plot docs/figures/heisenberg_chain20.h5
+rm docs/figures/tfim_chain20.h5 docs/figures/heisenberg_chain20.h5
