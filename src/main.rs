@@ -13,7 +13,7 @@ use hamlet::vmc::{self, Checkpoint, GroundStateReport};
 use hamlet::Error;
 use serde_json::json;
 use std::ops::ControlFlow;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -233,12 +233,20 @@ struct ExactArgs {
     /// No progress on stderr.
     #[arg(long)]
     quiet: bool,
+
+    /// Draw the figures (`hamlet plot`) next to the output file at the end.
+    #[arg(long)]
+    plot: bool,
 }
 
 #[derive(Args, Debug)]
 struct GroundStateArgs {
     #[command(flatten)]
     system: SystemArgs,
+
+    /// Draw the figures (`hamlet plot`) next to the output file at the end.
+    #[arg(long)]
+    plot: bool,
 
     /// Ansatz: rbm (hidden units αN), rbm-symmetric (α filters shared over the
     /// lattice translations; periodic chains and rectangles), ffnn (ln cosh layers:
@@ -413,6 +421,7 @@ fn run_exact(args: ExactArgs) -> anyhow::Result<()> {
     ];
     let deck = load_deck(&args.system, &extra)?;
     let problem = deck.problem()?;
+    let figures = figures_wanted(args.plot, problem.output.as_deref())?;
     let file = open_output(
         &deck,
         problem.output.as_deref(),
@@ -446,6 +455,7 @@ fn run_exact(args: ExactArgs) -> anyhow::Result<()> {
         output::write_exact(file.root_mut().group_mut("exact"), &problem, &spectrum);
         file.finish()?;
     }
+    draw_figures(figures)?;
     if args.system.run.json {
         println!("{}", exact_json(&problem, &spectrum));
     } else {
@@ -560,13 +570,42 @@ fn run_ground_state(args: GroundStateArgs) -> anyhow::Result<()> {
     ];
     let deck = load_deck(&args.system, &extra)?;
     let problem = deck.problem()?;
+    let figures = figures_wanted(args.plot, problem.output.as_deref())?;
     let file = open_output(
         &deck,
         problem.output.as_deref(),
         problem.seed,
         args.system.run.force,
     )?;
-    drive_ground_state(&problem, file, None, args.quiet, args.system.run.json)
+    drive_ground_state(&problem, file, None, args.quiet, args.system.run.json)?;
+    draw_figures(figures)
+}
+
+/// The output file to draw figures from when `--plot` is given; refused (before any
+/// work) when there is no output file.
+fn figures_wanted(plot: bool, output: Option<&Path>) -> anyhow::Result<Option<PathBuf>> {
+    match (plot, output) {
+        (false, _) => Ok(None),
+        (true, Some(path)) => Ok(Some(path.to_path_buf())),
+        (true, None) => anyhow::bail!(
+            "--plot: figures are drawn from the output file; add --output FILE.h5 \
+             (or [output] file in the deck)"
+        ),
+    }
+}
+
+/// Draws the figures of `file` next to it (PNG) and lists them on stderr.
+fn draw_figures(file: Option<PathBuf>) -> anyhow::Result<()> {
+    if let Some(file) = file {
+        let dir = file
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        for figure in hamlet::io::figures::plot_run(&file, dir, hamlet::plot::Format::Png)? {
+            eprintln!("figure: {}", figure.display());
+        }
+    }
+    Ok(())
 }
 
 /// Set by SIGINT or SIGTERM; the VMC loop checks it after every iteration.

@@ -114,11 +114,16 @@ fn ground_state_and_exact_runs_give_their_figures() {
         "--quiet",
         "--output",
         ed.to_str().unwrap(),
+        "--plot",
     ]);
     assert!(out.status.success());
-    let files = plot(&ed, &[]);
+    // --plot drew it at the end of the run.
     let spectrum = ed.with_file_name("ed_spectrum.png");
-    assert_eq!(files, vec![spectrum.clone()]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("ed_spectrum.png"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let image = decode(&spectrum);
     assert_eq!((image.0, image.1), (1200, 900));
     assert!(ink(&image, (250, 750), (80, 820)) > 0.002);
@@ -165,6 +170,17 @@ fn files_hamlet_did_not_write_or_empty_runs_are_refused() {
     root.set_attr("hamlet_version", Attr::Text("0.1.0".into()));
     h5::write_atomic(&nothing, &root, false).unwrap();
     fails(&nothing, "nothing to plot");
+    let out = hamlet(&[
+        "ground-state",
+        "--model",
+        "tfim",
+        "--size",
+        "6",
+        "--plot",
+        "--quiet",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--plot"));
     let out = hamlet(&["plot", empty.to_str().unwrap(), "--out", "/nonexistent/dir"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--out"));

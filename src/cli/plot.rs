@@ -31,8 +31,8 @@ pub fn run(args: PlotArgs) -> anyhow::Result<()> {
         None => args
             .file
             .parent()
-            .map(|p| p.to_path_buf())
-            .unwrap_or_else(|| PathBuf::from(".")),
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), |p| p.to_path_buf()),
     };
     if !dir.is_dir() {
         anyhow::bail!(
