@@ -601,7 +601,7 @@ fn draw_figures(file: Option<PathBuf>) -> anyhow::Result<()> {
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        for figure in hamlet::io::figures::plot_run(&file, dir, hamlet::plot::Format::Png)? {
+        for figure in hamlet::io::figures::plot_run(&file, dir, hamlet::plot::Format::Png, None)? {
             eprintln!("figure: {}", figure.display());
         }
     }

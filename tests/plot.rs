@@ -54,12 +54,26 @@ fn decode(path: &Path) -> (u32, u32, Vec<[u8; 3]>) {
 /// Fraction of pixels in the rectangle `[x0, x1) × [y0, y1)` drawn in the data
 /// colour (blue; the grid and the text are grey or black, the background white).
 fn ink(image: &(u32, u32, Vec<[u8; 3]>), x: (u32, u32), y: (u32, u32)) -> f64 {
+    coloured(image, x, y, |r, b| b - r > 60)
+}
+
+/// The same for the reference colour (red).
+fn red_ink(image: &(u32, u32, Vec<[u8; 3]>), x: (u32, u32), y: (u32, u32)) -> f64 {
+    coloured(image, x, y, |r, b| r - b > 60)
+}
+
+fn coloured(
+    image: &(u32, u32, Vec<[u8; 3]>),
+    x: (u32, u32),
+    y: (u32, u32),
+    test: impl Fn(i32, i32) -> bool,
+) -> f64 {
     let (w, _, pixels) = image;
     let mut inked = 0;
     for row in y.0..y.1 {
         for col in x.0..x.1 {
             let [r, _, b] = pixels[(row * w + col) as usize];
-            if b as i32 - r as i32 > 60 {
+            if test(r as i32, b as i32) {
                 inked += 1;
             }
         }
@@ -140,6 +154,42 @@ fn ground_state_and_exact_runs_give_their_figures() {
         "{}",
         &svg[..200]
     );
+}
+
+#[test]
+fn surface_hopping_runs_draw_fssh_against_the_exact_reference() {
+    let run = |name: &str, extra: &[&str]| {
+        let path = scratch(name);
+        let mut args = vec![
+            "hop", "--model", "tully1", "--k", "10,20", "--quiet", "--output",
+        ];
+        args.push(path.to_str().unwrap());
+        args.extend_from_slice(extra);
+        let out = hamlet(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        path
+    };
+    let fssh = run("fssh.h5", &["--trajectories", "100"]);
+    let exact = run("wavepacket.h5", &["--method", "exact"]);
+    let files = plot(&fssh, &["--reference", exact.to_str().unwrap()]);
+    assert_eq!(files, vec![fssh.with_file_name("fssh_branching.png")]);
+    let image = decode(&files[0]);
+    assert_eq!((image.0, image.1), (1200, 900));
+    // Transmission on either state (the left column): FSSH points and the exact line.
+    for y in [(80, 400), (520, 840)] {
+        assert!(
+            ink(&image, (100, 580), y) > 0.0005,
+            "no FSSH points in {y:?}"
+        );
+        assert!(
+            red_ink(&image, (100, 580), y) > 0.0005,
+            "no exact line in {y:?}"
+        );
+    }
 }
 
 #[test]

@@ -14,6 +14,11 @@ pub struct PlotArgs {
     #[arg(long)]
     out: Option<PathBuf>,
 
+    /// A second run whose curves join the figures of the same kind, e.g. the exact
+    /// wave-packet run (`hop --method exact`) over an FSSH run of the same model.
+    #[arg(long, value_name = "RUN.h5")]
+    reference: Option<PathBuf>,
+
     /// Image format.
     #[arg(long, value_enum, default_value_t = ImageFormat::Png)]
     format: ImageFormat,
@@ -44,7 +49,7 @@ pub fn run(args: PlotArgs) -> anyhow::Result<()> {
         ImageFormat::Png => Format::Png,
         ImageFormat::Svg => Format::Svg,
     };
-    for written in plot_run(&args.file, &dir, format)? {
+    for written in plot_run(&args.file, &dir, format, args.reference.as_deref())? {
         println!("{}", written.display());
     }
     Ok(())

@@ -2,20 +2,23 @@
 
 use super::h5::{self, Attr, Group};
 use crate::error::{Error, Result};
-use crate::plot::{self, Format, Spectrum, VmcTrace};
+use crate::plot::{self, Branching, BranchingErrors, BranchingSet, Format, Spectrum, VmcTrace};
 use std::path::{Path, PathBuf};
 
 /// Draws every figure the run file at `path` supports into `dir`, named
-/// `<stem>_<kind>.<ext>`; returns the files written.
-pub fn plot_run(path: &Path, dir: &Path, format: Format) -> Result<Vec<PathBuf>> {
-    let tree = h5::read(path)?;
-    if !tree.attrs.contains_key("hamlet_version") {
-        return Err(Error::invalid(
-            path.display().to_string(),
-            "not a file hamlet wrote (it has no hamlet_version attribute); \
-             `hamlet plot` draws the HDF5 output of hamlet's own commands",
-        ));
-    }
+/// `<stem>_<kind>.<ext>`; returns the files written. A `reference` run (for example
+/// the exact wave-packet run of the same model) adds its curves where the kinds match.
+pub fn plot_run(
+    path: &Path,
+    dir: &Path,
+    format: Format,
+    reference: Option<&Path>,
+) -> Result<Vec<PathBuf>> {
+    let tree = read_run(path)?;
+    let reference = match reference {
+        Some(r) => Some((r, read_run(r)?)),
+        None => None,
+    };
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -34,17 +37,100 @@ pub fn plot_run(path: &Path, dir: &Path, format: Format) -> Result<Vec<PathBuf>>
         plot::draw_spectrum(&spectrum, &file, format)?;
         written.push(file);
     }
+    let mut branching = Branching::default();
+    let runs = std::iter::once((path, &tree)).chain(reference.iter().map(|(p, t)| (*p, t)));
+    for (file, tree) in runs {
+        for (group, sampled) in [("fssh", true), ("wavepacket", false)] {
+            if let Some(g) = tree.group(group) {
+                branching.sets.push(branching_set(g, group, sampled, file)?);
+                if branching.title.is_empty() {
+                    branching.title = format!(
+                        "Branching probabilities: {}",
+                        text(g, "model").unwrap_or_else(|| "model ?".into())
+                    );
+                }
+            }
+        }
+    }
+    if tree.group("fssh").is_some() || tree.group("wavepacket").is_some() {
+        let file = target("branching");
+        plot::draw_branching(&branching, &file, format)?;
+        written.push(file);
+    }
     if written.is_empty() {
         let parts: Vec<&str> = tree.groups.keys().map(String::as_str).collect();
         return Err(Error::invalid(
             path.display().to_string(),
             format!(
                 "nothing to plot yet: the file holds {parts:?}; figures exist for ground-state \
-                 runs (/vmc) and exact diagonalization (/exact)"
+                 runs (/vmc), exact diagonalization (/exact) and surface hopping (/fssh, \
+                 /wavepacket)"
             ),
         ));
     }
     Ok(written)
+}
+
+/// Reads a file and checks that hamlet wrote it.
+fn read_run(path: &Path) -> Result<Group> {
+    let tree = h5::read(path)?;
+    if !tree.attrs.contains_key("hamlet_version") {
+        return Err(Error::invalid(
+            path.display().to_string(),
+            "not a file hamlet wrote (it has no hamlet_version attribute); \
+             `hamlet plot` draws the HDF5 output of hamlet's own commands",
+        ));
+    }
+    Ok(tree)
+}
+
+/// A `k × states` dataset as rows.
+fn rows(group: &Group, where_: &str, name: &str, path: &Path) -> Result<Vec<Vec<f64>>> {
+    let values = column(group, where_, name, path)?;
+    let shape = &group.datasets[name].shape;
+    match shape.as_slice() {
+        [n, states] if n * states == values.len() && *states > 0 => {
+            Ok(values.chunks(*states).map(<[f64]>::to_vec).collect())
+        }
+        _ => Err(Error::invalid(
+            path.display().to_string(),
+            format!("{where_}/{name} has shape {shape:?}, not momenta × states"),
+        )),
+    }
+}
+
+fn branching_set(group: &Group, name: &str, sampled: bool, path: &Path) -> Result<BranchingSet> {
+    let where_ = format!("/{name}");
+    let k = column(group, &where_, "k", path)?;
+    if k.is_empty() {
+        return Err(Error::invalid(
+            path.display().to_string(),
+            format!("{where_}/k is empty: the run finished no momentum"),
+        ));
+    }
+    let label = if sampled {
+        format!(
+            "FSSH, {} trajectories per k",
+            int(group, "trajectories").map_or("?".into(), |n| n.to_string())
+        )
+    } else {
+        "exact wave packet".to_string()
+    };
+    let errors = if sampled {
+        Some(BranchingErrors {
+            transmitted: rows(group, &where_, "transmitted_error", path)?,
+            reflected: rows(group, &where_, "reflected_error", path)?,
+        })
+    } else {
+        None
+    };
+    Ok(BranchingSet {
+        label,
+        transmitted: rows(group, &where_, "transmitted", path)?,
+        reflected: rows(group, &where_, "reflected", path)?,
+        errors,
+        k,
+    })
 }
 
 fn text(group: &Group, name: &str) -> Option<String> {

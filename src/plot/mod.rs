@@ -4,9 +4,11 @@
 //! licence), so no system font library is needed. Each figure kind takes plain data
 //! (slices and labels); reading them from a run file lives in `io::figures`.
 
+mod branching;
 mod spectrum;
 mod vmc;
 
+pub use branching::{draw_branching, Branching, BranchingErrors, BranchingSet};
 pub use spectrum::{draw_spectrum, Spectrum};
 pub use vmc::{draw_vmc, VmcTrace};
 
