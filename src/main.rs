@@ -583,7 +583,7 @@ fn run_ground_state(args: GroundStateArgs) -> anyhow::Result<()> {
 
 /// The output file to draw figures from when `--plot` is given; refused (before any
 /// work) when there is no output file.
-fn figures_wanted(plot: bool, output: Option<&Path>) -> anyhow::Result<Option<PathBuf>> {
+pub(crate) fn figures_wanted(plot: bool, output: Option<&Path>) -> anyhow::Result<Option<PathBuf>> {
     match (plot, output) {
         (false, _) => Ok(None),
         (true, Some(path)) => Ok(Some(path.to_path_buf())),
@@ -595,7 +595,7 @@ fn figures_wanted(plot: bool, output: Option<&Path>) -> anyhow::Result<Option<Pa
 }
 
 /// Draws the figures of `file` next to it (PNG) and lists them on stderr.
-fn draw_figures(file: Option<PathBuf>) -> anyhow::Result<()> {
+pub(crate) fn draw_figures(file: Option<PathBuf>) -> anyhow::Result<()> {
     if let Some(file) = file {
         let dir = file
             .parent()

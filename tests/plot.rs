@@ -173,7 +173,8 @@ fn surface_hopping_runs_draw_fssh_against_the_exact_reference() {
         );
         path
     };
-    let fssh = run("fssh.h5", &["--trajectories", "100"]);
+    let fssh = run("fssh.h5", &["--trajectories", "100", "--plot"]);
+    assert!(fssh.with_file_name("fssh_branching.png").exists(), "--plot");
     let exact = run("wavepacket.h5", &["--method", "exact"]);
     let files = plot(&fssh, &["--reference", exact.to_str().unwrap()]);
     assert_eq!(files, vec![fssh.with_file_name("fssh_branching.png")]);

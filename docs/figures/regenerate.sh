@@ -8,6 +8,10 @@ hamlet=target/release/hamlet
 $hamlet ground-state models/tfim_chain20.toml --quiet --force --output docs/figures/tfim_chain20.h5 >/dev/null
 $hamlet exact models/heisenberg_chain20.toml --set exact.n_states=4 --quiet --force \
     --output docs/figures/heisenberg_chain20.h5 >/dev/null
+$hamlet hop models/hop_tully1.toml --quiet --force --output docs/figures/hop_tully1.h5 >/dev/null
+$hamlet hop models/hop_tully1.toml --method exact --quiet --force \
+    --output docs/figures/hop_tully1_exact.h5 >/dev/null
 $hamlet plot docs/figures/tfim_chain20.h5
 $hamlet plot docs/figures/heisenberg_chain20.h5
-rm docs/figures/tfim_chain20.h5 docs/figures/heisenberg_chain20.h5
+$hamlet plot docs/figures/hop_tully1.h5 --reference docs/figures/hop_tully1_exact.h5
+rm docs/figures/*.h5

@@ -1,7 +1,7 @@
 //! `hamlet hop`: fewest-switches surface hopping over a list of initial momenta, or
 //! (`--method exact`) the split-operator wave-packet reference over the same list.
 
-use crate::{catch_interrupts, open_output, RunFlags, INTERRUPTED};
+use crate::{catch_interrupts, draw_figures, figures_wanted, open_output, RunFlags, INTERRUPTED};
 use clap::Args;
 use hamlet::io::h5::{Attr, Data, Group};
 use hamlet::io::hop_deck::{HopMethod, HopProblem};
@@ -55,6 +55,10 @@ pub struct HopArgs {
     /// fssh (default) or exact (the wave-packet reference).
     #[arg(long, value_name = "fssh|exact")]
     method: Option<String>,
+
+    /// Draw the branching figure (`hamlet plot`) next to the output file at the end.
+    #[arg(long)]
+    plot: bool,
 
     #[command(flatten)]
     run: RunFlags,
@@ -182,6 +186,7 @@ fn run_momentum(problem: &HopProblem, k: f64) -> anyhow::Result<Row> {
 pub fn run(args: HopArgs) -> anyhow::Result<()> {
     let deck = load(&args)?;
     let problem = deck.hop()?;
+    let figures = figures_wanted(args.plot, problem.output.as_deref())?;
     let file = open_output(
         &deck,
         problem.output.as_deref(),
@@ -222,7 +227,7 @@ pub fn run(args: HopArgs) -> anyhow::Result<()> {
         }
         .into());
     }
-    Ok(())
+    draw_figures(figures)
 }
 
 /// One momentum after the other (each ensemble runs its trajectories in parallel);
