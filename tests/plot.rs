@@ -194,6 +194,41 @@ fn surface_hopping_runs_draw_fssh_against_the_exact_reference() {
 }
 
 #[test]
+fn schrodinger_runs_draw_densities_in_1d_and_maps_in_2d() {
+    // Any saturated colour: the snapshot lines and the map cells (the grid, the
+    // text and the background are grey, black and white).
+    let colourful =
+        |image: &(u32, u32, Vec<[u8; 3]>), x, y| coloured(image, x, y, |r, b| (r - b).abs() > 60);
+    for (deck, stem) in [("free_packet_1d", "s1"), ("free_packet_2d", "s2")] {
+        let path = scratch(&format!("{stem}.h5"));
+        let out = hamlet(&[
+            "schrodinger",
+            &format!("models/{deck}.toml"),
+            "--quiet",
+            "--output",
+            path.to_str().unwrap(),
+            "--plot",
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let figure = path.with_file_name(format!("{stem}_density.png"));
+        let image = decode(&figure);
+        assert_eq!((image.0, image.1), (1200, 900));
+        if stem == "s1" {
+            // The densities (top) and the error against the closed form (bottom).
+            assert!(colourful(&image, (100, 1180), (50, 500)) > 0.0005);
+            assert!(ink(&image, (100, 1180), (580, 840)) > 0.0002);
+        } else {
+            // The first map (upper left) holds the packet.
+            assert!(colourful(&image, (80, 580), (60, 400)) > 0.0005);
+        }
+    }
+}
+
+#[test]
 fn files_hamlet_did_not_write_or_empty_runs_are_refused() {
     let fails = |file: &Path, needle: &str| {
         let out = hamlet(&["plot", file.to_str().unwrap()]);

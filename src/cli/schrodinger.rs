@@ -1,7 +1,7 @@
 //! `hamlet schrodinger`: build the run from a deck, flags and `--set` overrides,
 //! solve, print, and write the output file.
 
-use crate::{open_output, RunFlags};
+use crate::{draw_figures, figures_wanted, open_output, RunFlags};
 use clap::Args;
 use hamlet::io::{output, Deck, SchrodingerProblem};
 use hamlet::progress::Progress;
@@ -30,6 +30,10 @@ pub struct SchrodingerArgs {
     #[arg(long, value_name = "T1,T2,...")]
     times: Option<String>,
 
+    /// Draw the density figure (`hamlet plot`) next to the output file at the end.
+    #[arg(long)]
+    plot: bool,
+
     #[command(flatten)]
     run: RunFlags,
 
@@ -57,6 +61,7 @@ fn load(args: &SchrodingerArgs) -> anyhow::Result<Deck> {
 pub fn run(args: SchrodingerArgs) -> anyhow::Result<()> {
     let deck = load(&args)?;
     let problem = deck.schrodinger()?;
+    let figures = figures_wanted(args.plot, problem.output.as_deref())?;
     let file = open_output(
         &deck,
         problem.output.as_deref(),
@@ -95,7 +100,7 @@ pub fn run(args: SchrodingerArgs) -> anyhow::Result<()> {
     } else {
         print_report(&problem, &report);
     }
-    Ok(())
+    draw_figures(figures)
 }
 
 fn mean_x_json(mean: &[f64]) -> serde_json::Value {

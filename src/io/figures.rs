@@ -1,8 +1,10 @@
 //! `hamlet plot`: finds what a run file holds and draws a figure for each part.
 
-use super::h5::{self, Attr, Group};
+use super::h5::{self, Attr, Data, Group};
 use crate::error::{Error, Result};
-use crate::plot::{self, Branching, BranchingErrors, BranchingSet, Format, Spectrum, VmcTrace};
+use crate::plot::{
+    self, Branching, BranchingErrors, BranchingSet, Format, Snapshots, Spectrum, VmcTrace,
+};
 use std::path::{Path, PathBuf};
 
 /// Draws every figure the run file at `path` supports into `dir`, named
@@ -37,6 +39,12 @@ pub fn plot_run(
         plot::draw_spectrum(&spectrum, &file, format)?;
         written.push(file);
     }
+    if let Some(group) = tree.group("schrodinger") {
+        let snapshots = snapshots(group, path)?;
+        let file = target("density");
+        plot::draw_snapshots(&snapshots, &file, format)?;
+        written.push(file);
+    }
     let mut branching = Branching::default();
     let runs = std::iter::once((path, &tree)).chain(reference.iter().map(|(p, t)| (*p, t)));
     for (file, tree) in runs {
@@ -63,8 +71,8 @@ pub fn plot_run(
             path.display().to_string(),
             format!(
                 "nothing to plot yet: the file holds {parts:?}; figures exist for ground-state \
-                 runs (/vmc), exact diagonalization (/exact) and surface hopping (/fssh, \
-                 /wavepacket)"
+                 runs (/vmc), exact diagonalization (/exact), Schrödinger dynamics \
+                 (/schrodinger) and surface hopping (/fssh, /wavepacket)"
             ),
         ));
     }
@@ -224,5 +232,61 @@ fn spectrum(exact: &Group, path: &Path) -> Result<Spectrum> {
         ),
         energies,
         reference: float(exact, "reference"),
+    })
+}
+
+/// Densities |ψ|² per snapshot from `/schrodinger` (the middle z-slice of a 3-D run).
+fn snapshots(group: &Group, path: &Path) -> Result<Snapshots> {
+    let bad = |what: String| Error::invalid(path.display().to_string(), what);
+    let times = column(group, "/schrodinger", "times", path)?;
+    let x = column(group, "/schrodinger", "x", path)?;
+    let y = match group.datasets.get("y") {
+        Some(_) => Some(column(group, "/schrodinger", "y", path)?),
+        None => None,
+    };
+    let z_len = match group.datasets.get("z") {
+        Some(_) => column(group, "/schrodinger", "z", path)?.len(),
+        None => 1,
+    };
+    let psi = match group.datasets.get("psi").map(|d| &d.data) {
+        Some(Data::Complex(values)) => values,
+        _ => return Err(bad("/schrodinger/psi is missing or not complex".into())),
+    };
+    let per_time = x.len() * y.as_ref().map_or(1, Vec::len) * z_len;
+    if times.is_empty() || per_time == 0 || psi.len() != times.len() * per_time {
+        return Err(bad(format!(
+            "/schrodinger/psi has {} values for {} times on a grid of {per_time}",
+            psi.len(),
+            times.len()
+        )));
+    }
+    let middle = z_len / 2;
+    let density = psi
+        .chunks(per_time)
+        .map(|snapshot| {
+            snapshot
+                .iter()
+                .skip(middle)
+                .step_by(z_len)
+                .map(|c| c.norm_sqr())
+                .collect()
+        })
+        .collect();
+    let errors = column(group, "/schrodinger", "relative_l2_error", path)?;
+    let title = format!(
+        "Schrödinger: {}, potential {}, initial {}{}",
+        text(group, "method").unwrap_or_default(),
+        text(group, "potential").unwrap_or_default(),
+        text(group, "initial").unwrap_or_default(),
+        if z_len > 1 { " (middle z-slice)" } else { "" }
+    );
+    Ok(Snapshots {
+        title,
+        times,
+        x,
+        y,
+        density,
+        errors,
+        reference: text(group, "reference").filter(|r| !r.is_empty() && r != "none"),
     })
 }

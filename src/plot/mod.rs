@@ -7,10 +7,12 @@
 mod branching;
 mod spectrum;
 mod vmc;
+mod wavefunction;
 
 pub use branching::{draw_branching, Branching, BranchingErrors, BranchingSet};
 pub use spectrum::{draw_spectrum, Spectrum};
 pub use vmc::{draw_vmc, VmcTrace};
+pub use wavefunction::{draw_snapshots, Snapshots};
 
 use crate::error::{Error, Result};
 use plotters::coord::Shift;
