@@ -229,6 +229,43 @@ fn schrodinger_runs_draw_densities_in_1d_and_maps_in_2d() {
 }
 
 #[test]
+fn a_diabatic_fit_draws_its_surfaces_against_the_analytic_model() {
+    let net = scratch("net.h5");
+    let out = hamlet(&[
+        "diabatic",
+        "fit",
+        "--from-model",
+        "tully1",
+        "--points",
+        "60",
+        "--set",
+        "training.adam_epochs=150",
+        "--set",
+        "training.refine_iterations=15",
+        "--set",
+        "network.widths=[12,12]",
+        "--quiet",
+        "--output",
+        net.to_str().unwrap(),
+        "--plot",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let image = decode(&net.with_file_name("net_diabatic.png"));
+    assert_eq!((image.0, image.1), (1200, 900));
+    // Three panels (energies, couplings, diabatic elements), each with learned curves;
+    // the first two also with the analytic model's points (red).
+    for (y, analytic) in [((60, 270), true), ((350, 570), true), ((650, 860), false)] {
+        assert!(ink(&image, (100, 1150), y) > 0.001, "no curve in {y:?}");
+        let red = red_ink(&image, (100, 1000), y);
+        assert_eq!(red > 0.0005, analytic, "analytic points in {y:?}: {red}");
+    }
+}
+
+#[test]
 fn files_hamlet_did_not_write_or_empty_runs_are_refused() {
     let fails = |file: &Path, needle: &str| {
         let out = hamlet(&["plot", file.to_str().unwrap()]);

@@ -11,6 +11,9 @@ $hamlet exact models/heisenberg_chain20.toml --set exact.n_states=4 --quiet --fo
 $hamlet hop models/hop_tully1.toml --quiet --force --output docs/figures/hop_tully1.h5 >/dev/null
 $hamlet hop models/hop_tully1.toml --method exact --quiet --force \
     --output docs/figures/hop_tully1_exact.h5 >/dev/null
+$hamlet diabatic fit models/diabatic_tully1.toml --quiet --force 2>/dev/null \
+    --output docs/figures/diabatic_tully1.h5 >/dev/null
+$hamlet plot docs/figures/diabatic_tully1.h5
 $hamlet plot docs/figures/tfim_chain20.h5
 $hamlet plot docs/figures/heisenberg_chain20.h5
 $hamlet plot docs/figures/hop_tully1.h5 --reference docs/figures/hop_tully1_exact.h5

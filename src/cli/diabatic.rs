@@ -2,7 +2,7 @@
 //! `hamlet diabatic scan` (adiabatic energies, gradients and couplings of an analytic
 //! model or a trained network along a grid of geometries).
 
-use crate::{catch_interrupts, RunFlags, INTERRUPTED};
+use crate::{catch_interrupts, draw_figures, figures_wanted, RunFlags, INTERRUPTED};
 use clap::{Args, Subcommand};
 use hamlet::io::diabatic_deck::DiabaticFitProblem;
 use hamlet::io::diabatic_net_file::{read_net, write_net};
@@ -76,6 +76,10 @@ struct FitArgs {
     #[arg(long, value_name = "FILE")]
     data: Option<PathBuf>,
 
+    /// Draw the surfaces and couplings of the network (`hamlet plot`) next to it.
+    #[arg(long)]
+    plot: bool,
+
     #[command(flatten)]
     run: RunFlags,
 
@@ -135,6 +139,7 @@ fn run_fit(args: FitArgs) -> anyhow::Result<()> {
     if let Some(path) = &problem.output {
         refuse_existing(path, args.run.force)?;
     }
+    let figures = figures_wanted(args.plot, problem.output.as_deref())?;
     let data = problem.data()?;
     let settings = &problem.settings;
     let total = (settings.starts * settings.adam_epochs + settings.refine_iterations) as u64;
@@ -198,7 +203,7 @@ fn run_fit(args: FitArgs) -> anyhow::Result<()> {
         }
         .into());
     }
-    Ok(())
+    draw_figures(figures)
 }
 
 fn source_name(problem: &DiabaticFitProblem) -> String {

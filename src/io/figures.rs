@@ -2,8 +2,10 @@
 
 use super::h5::{self, Attr, Data, Group};
 use crate::error::{Error, Result};
+use crate::nonadiabatic::{adiabatic, analytic_model, DiabaticModel};
 use crate::plot::{
-    self, Branching, BranchingErrors, BranchingSet, Format, Snapshots, Spectrum, VmcTrace,
+    self, Branching, BranchingErrors, BranchingSet, DiabaticCurves, DiabaticScan, Format,
+    Snapshots, Spectrum, VmcTrace,
 };
 use std::path::{Path, PathBuf};
 
@@ -16,6 +18,19 @@ pub fn plot_run(
     format: Format,
     reference: Option<&Path>,
 ) -> Result<Vec<PathBuf>> {
+    let tree = h5::read(path)?;
+    if matches!(tree.attrs.get("kind"), Some(Attr::Text(k)) if k == super::diabatic_net_file::KIND)
+    {
+        let scan = diabatic_scan(path, &tree)?;
+        let file = dir.join(format!(
+            "{}_diabatic.{}",
+            path.file_stem()
+                .map_or("net".into(), |s| s.to_string_lossy().into_owned()),
+            format.extension()
+        ));
+        plot::draw_diabatic(&scan, &file, format)?;
+        return Ok(vec![file]);
+    }
     let tree = read_run(path)?;
     let reference = match reference {
         Some(r) => Some((r, read_run(r)?)),
@@ -289,4 +304,105 @@ fn snapshots(group: &Group, path: &Path) -> Result<Snapshots> {
         errors,
         reference: text(group, "reference").filter(|r| !r.is_empty() && r != "none"),
     })
+}
+
+/// Geometries of a diabatic scan.
+const SCAN_POINTS: usize = 401;
+
+/// The network in the file at `path` along its first coordinate (the others at their
+/// input centres), over its input range `c ± w`, with the analytic model it was fitted
+/// to (attribute `fit/data`) when that is one of hamlet's models.
+fn diabatic_scan(path: &Path, tree: &Group) -> Result<DiabaticScan> {
+    let net = super::diabatic_net_file::read_net(path)?;
+    let center = column(tree, "", "input_center", path)?;
+    let width = column(tree, "", "input_width", path)?;
+    let source = tree.group("fit").and_then(|f| text(f, "data"));
+    let analytic = source.as_deref().and_then(analytic_model);
+    let (lo, hi) = (center[0] - width[0], center[0] + width[0]);
+    let geometries: Vec<Vec<f64>> = (0..SCAN_POINTS)
+        .map(|i| {
+            let mut r = center.clone();
+            r[0] = lo + (hi - lo) * i as f64 / (SCAN_POINTS - 1) as f64;
+            r
+        })
+        .collect();
+    let learned = curves(&net, &geometries)?;
+    let analytic = match (analytic, source) {
+        (Some(model), Some(name)) if model.n_states() == net.n_states() => {
+            let mut reference = curves(model.as_ref(), &geometries)?;
+            align_coupling_signs(&learned, &mut reference);
+            Some((name, reference))
+        }
+        _ => None,
+    };
+    Ok(DiabaticScan {
+        title: format!(
+            "Diabatic network {} ({} states{})",
+            path.file_name()
+                .map_or(String::new(), |s| s.to_string_lossy().into_owned()),
+            net.n_states(),
+            if net.n_dims() > 1 {
+                ", cut along x₁ through the input centre"
+            } else {
+                ""
+            }
+        ),
+        n_states: net.n_states(),
+        x: geometries.iter().map(|r| r[0]).collect(),
+        learned,
+        analytic,
+    })
+}
+
+/// Adiabatic energies, couplings along the first coordinate (signs continued from
+/// geometry to geometry) and diabatic elements of `model` at `geometries`.
+fn curves(model: &dyn DiabaticModel, geometries: &[Vec<f64>]) -> Result<DiabaticCurves> {
+    let n = model.n_states();
+    let mut out = DiabaticCurves::default();
+    let mut previous = None;
+    for r in geometries {
+        let a = adiabatic(model, r, previous.as_ref());
+        if a.energies.iter().any(|e| !e.is_finite()) {
+            return Err(Error::Numerical(format!(
+                "the diabatic model gives non-finite energies at {r:?}"
+            )));
+        }
+        let v = model.potential(r);
+        out.energies.push(a.energies.clone());
+        out.couplings.push(
+            (0..n)
+                .flat_map(|i| ((i + 1)..n).map(move |j| (i, j)))
+                .map(|(i, j)| a.couplings[0][(i, j)])
+                .collect(),
+        );
+        out.diabatic.push(
+            (0..n)
+                .flat_map(|i| (i..n).map(move |j| (i, j)))
+                .map(|(i, j)| v[(i, j)])
+                .collect(),
+        );
+        previous = Some(a.vectors);
+    }
+    Ok(out)
+}
+
+/// Flips each of the reference's coupling curves `d_ij` where that makes it overlap the
+/// learned one positively. The sign of an eigenvector at the first geometry is a free
+/// choice, so `d_ij` of two models can only be compared up to one sign per pair.
+fn align_coupling_signs(learned: &DiabaticCurves, reference: &mut DiabaticCurves) {
+    let pairs = learned.couplings.first().map_or(0, Vec::len);
+    for p in 0..pairs {
+        let overlap: f64 = learned
+            .couplings
+            .iter()
+            .zip(&reference.couplings)
+            .map(|(a, b)| a[p] * b[p])
+            .sum();
+        if overlap < 0.0 {
+            reference
+                .couplings
+                .iter_mut()
+                .for_each(|row| row[p] = -row[p]);
+        }
+    }
 }

@@ -5,11 +5,13 @@
 //! (slices and labels); reading them from a run file lives in `io::figures`.
 
 mod branching;
+mod diabatic;
 mod spectrum;
 mod vmc;
 mod wavefunction;
 
 pub use branching::{draw_branching, Branching, BranchingErrors, BranchingSet};
+pub use diabatic::{draw_diabatic, DiabaticCurves, DiabaticScan};
 pub use spectrum::{draw_spectrum, Spectrum};
 pub use vmc::{draw_vmc, VmcTrace};
 pub use wavefunction::{draw_snapshots, Snapshots};
