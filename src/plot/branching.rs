@@ -3,7 +3,7 @@
 //! estimates are points with binomial ±1σ error bars; the exact wave-packet results
 //! are a line.
 
-use super::{render, DrawResult, Figure, Format, FONT};
+use super::{draw_legend, render, DrawResult, Figure, Format, DATA, FONT, REFERENCE};
 use crate::error::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -46,9 +46,6 @@ pub struct Branching {
 pub fn draw_branching(branching: &Branching, path: &Path, format: Format) -> Result<()> {
     render(path, format, branching)
 }
-
-const POINTS: RGBColor = RGBColor(31, 119, 180);
-const LINE: RGBColor = RGBColor(214, 39, 40);
 
 impl Figure for Branching {
     fn kind(&self) -> &'static str {
@@ -110,41 +107,35 @@ impl Figure for Branching {
                                         value(i) - error(i),
                                         value(i),
                                         value(i) + error(i),
-                                        POINTS.filled(),
+                                        DATA.filled(),
                                         8,
                                     )
                                 }))?
                                 .label(set.label.clone())
-                                .legend(|(x, y)| Circle::new((x + 12, y), 4, POINTS.filled()));
+                                .legend(|(x, y)| Circle::new((x + 12, y), 4, DATA.filled()));
                             chart
                                 .draw_series((0..set.k.len()).map(|i| {
-                                    Circle::new((set.k[i], value(i)), 4, POINTS.filled())
+                                    Circle::new((set.k[i], value(i)), 4, DATA.filled())
                                 }))?;
                         }
                         None => {
                             chart
                                 .draw_series(LineSeries::new(
                                     (0..set.k.len()).map(|i| (set.k[i], value(i))),
-                                    LINE.stroke_width(2),
+                                    REFERENCE.stroke_width(2),
                                 ))?
                                 .label(set.label.clone())
                                 .legend(|(x, y)| {
                                     PathElement::new(
                                         vec![(x, y), (x + 24, y)],
-                                        LINE.stroke_width(3),
+                                        REFERENCE.stroke_width(3),
                                     )
                                 });
                         }
                     }
                 }
                 if state == 0 && column == 0 {
-                    chart
-                        .configure_series_labels()
-                        .position(SeriesLabelPosition::UpperRight)
-                        .label_font((FONT, 15))
-                        .background_style(WHITE.mix(0.85))
-                        .border_style(BLACK)
-                        .draw()?;
+                    draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 15)?;
                 }
             }
         }

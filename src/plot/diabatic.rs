@@ -4,7 +4,7 @@
 //! was fitted to one (its couplings with the sign of each pair chosen to match: an
 //! eigenvector's sign at the first geometry is free).
 
-use super::{padded, render, DrawResult, Figure, Format, FONT};
+use super::{draw_legend, padded, render, DrawResult, Figure, Format, FONT, PALETTE, REFERENCE};
 use crate::error::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -40,16 +40,6 @@ pub struct DiabaticScan {
 pub fn draw_diabatic(scan: &DiabaticScan, path: &Path, format: Format) -> Result<()> {
     render(path, format, scan)
 }
-
-const SERIES: [RGBColor; 6] = [
-    RGBColor(31, 119, 180),
-    RGBColor(44, 160, 44),
-    RGBColor(148, 103, 189),
-    RGBColor(255, 127, 14),
-    RGBColor(140, 86, 75),
-    RGBColor(23, 190, 207),
-];
-const ANALYTIC: RGBColor = RGBColor(214, 39, 40);
 
 /// `(a, b)` labels of the upper triangle in row-major order, counting from 1.
 fn pairs(n: usize, strict: bool) -> Vec<(usize, usize)> {
@@ -135,7 +125,7 @@ impl DiabaticScan {
             .label_style((FONT, 14))
             .draw()?;
         for (k, name) in names.iter().enumerate() {
-            let colour = SERIES[k % SERIES.len()];
+            let colour = PALETTE[k % PALETTE.len()];
             chart
                 .draw_series(LineSeries::new(
                     self.x.iter().copied().zip(learned.iter().map(|row| row[k])),
@@ -151,22 +141,16 @@ impl DiabaticScan {
                         .iter()
                         .zip(rows.iter())
                         .step_by((self.x.len() / 40).max(1))
-                        .map(|(&x, row)| Circle::new((x, row[k]), 3, ANALYTIC.filled())),
+                        .map(|(&x, row)| Circle::new((x, row[k]), 3, REFERENCE.filled())),
                 )?;
                 if k == 0 {
                     series
                         .label(format!("{model} (analytic)"))
-                        .legend(|(x, y)| Circle::new((x + 12, y), 3, ANALYTIC.filled()));
+                        .legend(|(x, y)| Circle::new((x + 12, y), 3, REFERENCE.filled()));
                 }
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font((FONT, 13))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 13)?;
         Ok(())
     }
 }

@@ -41,6 +41,35 @@ impl Format {
     }
 }
 
+/// Colour of computed data.
+pub(crate) const DATA: RGBColor = RGBColor(31, 119, 180);
+/// Colour of reference values (exact, analytic).
+pub(crate) const REFERENCE: RGBColor = RGBColor(214, 39, 40);
+/// Colours of successive curves of computed data (no red: that is the reference's).
+pub(crate) const PALETTE: [RGBColor; 6] = [
+    DATA,
+    RGBColor(44, 160, 44),
+    RGBColor(148, 103, 189),
+    RGBColor(255, 127, 14),
+    RGBColor(140, 86, 75),
+    RGBColor(23, 190, 207),
+];
+
+/// Draws the legend of `chart` at `position` in a white box, text of `size` pixels.
+pub(crate) fn draw_legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+    size: u32,
+) -> DrawResult<(), DB> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font((FONT, size))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()
+}
+
 /// Size of every figure, in pixels.
 pub const FIGURE_SIZE: (u32, u32) = (1200, 900);
 

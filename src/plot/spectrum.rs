@@ -1,7 +1,7 @@
 //! The exact-diagonalization figure: the lowest levels as horizontal bars, with the
 //! gaps `E_n − E₀` written beside them.
 
-use super::{padded, render, DrawResult, Figure, Format, FONT};
+use super::{draw_legend, padded, render, DrawResult, Figure, Format, DATA, FONT, REFERENCE};
 use crate::error::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -22,9 +22,6 @@ pub struct Spectrum {
 pub fn draw_spectrum(spectrum: &Spectrum, path: &Path, format: Format) -> Result<()> {
     render(path, format, spectrum)
 }
-
-const LEVEL: RGBColor = RGBColor(31, 119, 180);
-const EXACT: RGBColor = RGBColor(214, 39, 40);
 
 impl Figure for Spectrum {
     fn kind(&self) -> &'static str {
@@ -51,10 +48,10 @@ impl Figure for Spectrum {
             .draw_series(
                 self.energies
                     .iter()
-                    .map(|&e| PathElement::new(vec![(0.1, e), (0.6, e)], LEVEL.stroke_width(3))),
+                    .map(|&e| PathElement::new(vec![(0.1, e), (0.6, e)], DATA.stroke_width(3))),
             )?
             .label(format!("{} lowest levels", self.energies.len()))
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], LEVEL.stroke_width(3)));
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], DATA.stroke_width(3)));
         chart.draw_series(self.energies.iter().enumerate().map(|(n, &e)| {
             Text::new(
                 if n == 0 {
@@ -70,19 +67,14 @@ impl Figure for Spectrum {
             chart
                 .draw_series(std::iter::once(PathElement::new(
                     vec![(0.05, r), (0.65, r)],
-                    EXACT.stroke_width(1),
+                    REFERENCE.stroke_width(1),
                 )))?
                 .label(format!("closed form E₀ = {r:.8}"))
                 .legend(|(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 24, y)], EXACT.stroke_width(2))
+                    PathElement::new(vec![(x, y), (x + 24, y)], REFERENCE.stroke_width(2))
                 });
         }
-        chart
-            .configure_series_labels()
-            .label_font((FONT, 16))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 16)?;
         Ok(())
     }
 }

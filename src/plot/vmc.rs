@@ -2,7 +2,9 @@
 //! band and the exact reference; relative error `|E − E₀|/|E₀|` on a log axis (when a
 //! reference is known); the local-energy variance on a log axis; the acceptance.
 
-use super::{decades, padded, render, DrawResult, Figure, Format, FONT};
+use super::{
+    decades, draw_legend, padded, render, DrawResult, Figure, Format, DATA, FONT, REFERENCE,
+};
 use crate::error::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -31,9 +33,6 @@ pub struct VmcTrace {
 pub fn draw_vmc(trace: &VmcTrace, path: &Path, format: Format) -> Result<()> {
     render(path, format, trace)
 }
-
-const BAND: RGBColor = RGBColor(31, 119, 180);
-const EXACT: RGBColor = RGBColor(214, 39, 40);
 
 impl Figure for VmcTrace {
     fn kind(&self) -> &'static str {
@@ -89,7 +88,7 @@ impl Figure for VmcTrace {
                 .iter()
                 .zip(&self.acceptance)
                 .map(|(&x, &y)| (x, y)),
-            BAND.stroke_width(1),
+            DATA.stroke_width(1),
         ))?;
         Ok(())
     }
@@ -138,7 +137,7 @@ impl VmcTrace {
             .map(|(&x, (&e, &s))| (x, clamp(e - s)));
         chart.draw_series(std::iter::once(Polygon::new(
             upper.chain(lower).collect::<Vec<_>>(),
-            BAND.mix(0.25).filled(),
+            DATA.mix(0.25).filled(),
         )))?;
         chart
             .draw_series(LineSeries::new(
@@ -148,10 +147,10 @@ impl VmcTrace {
                     .map(|(&x, &e)| (x, clamp(e))),
                 // One pixel: plotters joins wider polylines with mitres, which shoot
                 // far out of the plot at the sharp turns of a noisy trace.
-                BAND.stroke_width(1),
+                DATA.stroke_width(1),
             ))?
             .label("VMC ± 1σ")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], BAND.stroke_width(3)));
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], DATA.stroke_width(3)));
         let window = (self.energy.len() / 40).max(1);
         if window > 1 {
             chart
@@ -171,20 +170,14 @@ impl VmcTrace {
             chart
                 .draw_series(LineSeries::new(
                     [(x_range.0, e0), (x_range.1, e0)],
-                    EXACT.stroke_width(2),
+                    REFERENCE.stroke_width(2),
                 ))?
                 .label(format!("exact E₀ = {e0:.8}"))
                 .legend(|(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 24, y)], EXACT.stroke_width(3))
+                    PathElement::new(vec![(x, y), (x + 24, y)], REFERENCE.stroke_width(3))
                 });
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font((FONT, 16))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 16)?;
         Ok(())
     }
 }
@@ -230,7 +223,7 @@ fn log_panel<DB: DrawingBackend>(
             .zip(y)
             .filter(|(_, &v)| v > 0.0 && v.is_finite())
             .map(|(&x, &v)| (x, v)),
-        BAND.stroke_width(1),
+        DATA.stroke_width(1),
     ))?;
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! In 2-D (and for the middle z-slice in 3-D): one density map per snapshot, with the
 //! error in its caption.
 
-use super::{decades, padded, render, DrawResult, Figure, Format, FONT};
+use super::{decades, draw_legend, padded, render, DrawResult, Figure, Format, FONT, PALETTE};
 use crate::error::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -32,16 +32,6 @@ pub struct Snapshots {
 pub fn draw_snapshots(snapshots: &Snapshots, path: &Path, format: Format) -> Result<()> {
     render(path, format, snapshots)
 }
-
-/// Line colours of successive snapshots.
-const SERIES: [RGBColor; 6] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-];
 
 /// At most this many cells per side of a density map.
 const MAP_CELLS: usize = 160;
@@ -77,7 +67,7 @@ impl Snapshots {
             .label_style((FONT, 16))
             .draw()?;
         for (i, (t, density)) in self.times.iter().zip(&self.density).enumerate() {
-            let colour = SERIES[i % SERIES.len()];
+            let colour = PALETTE[i % PALETTE.len()];
             chart
                 .draw_series(LineSeries::new(
                     self.x.iter().copied().zip(density.iter().copied()),
@@ -88,13 +78,7 @@ impl Snapshots {
                     PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
                 });
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font((FONT, 16))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 16)?;
         let known: Vec<(f64, f64)> = self
             .times
             .iter()
@@ -131,7 +115,7 @@ impl Snapshots {
         chart.draw_series(
             known
                 .iter()
-                .map(|&(t, e)| Circle::new((t, e), 5, SERIES[0].filled())),
+                .map(|&(t, e)| Circle::new((t, e), 5, PALETTE[0].filled())),
         )?;
         Ok(())
     }
