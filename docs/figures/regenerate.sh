@@ -14,6 +14,8 @@ $hamlet hop models/hop_tully1.toml --method exact --quiet --force \
 $hamlet diabatic fit models/diabatic_tully1.toml --quiet --force 2>/dev/null \
     --output docs/figures/diabatic_tully1.h5 >/dev/null
 $hamlet plot docs/figures/diabatic_tully1.h5
+$hamlet schrodinger models/harmonic_coherent.toml --quiet --force \
+    --output docs/figures/harmonic_coherent.h5 --plot >/dev/null
 $hamlet plot docs/figures/tfim_chain20.h5
 $hamlet plot docs/figures/heisenberg_chain20.h5
 $hamlet plot docs/figures/hop_tully1.h5 --reference docs/figures/hop_tully1_exact.h5

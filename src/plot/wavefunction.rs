@@ -73,7 +73,7 @@ impl Snapshots {
                     self.x.iter().copied().zip(density.iter().copied()),
                     colour.stroke_width(2),
                 ))?
-                .label(format!("t = {t}"))
+                .label(format!("t = {}", short(*t)))
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
                 });
@@ -142,8 +142,8 @@ impl Snapshots {
             let density = &self.density[t];
             let peak = density.iter().copied().fold(0.0, f64::max).max(1e-300);
             let caption = match self.errors.get(t).filter(|e| e.is_finite()) {
-                Some(e) => format!("t = {}, relative L2 error {e:.1e}", self.times[t]),
-                None => format!("t = {}", self.times[t]),
+                Some(e) => format!("t = {}, relative L2 error {e:.1e}", short(self.times[t])),
+                None => format!("t = {}", short(self.times[t])),
             };
             let mut chart = ChartBuilder::on(panel)
                 .caption(caption, (FONT, 18))
@@ -191,4 +191,10 @@ fn heat(v: f64) -> RGBColor {
     let f = (v - a.0) / (b.0 - a.0);
     let mix = |k: usize| (a.1[k] + f * (b.1[k] - a.1[k])).round() as u8;
     RGBColor(mix(0), mix(1), mix(2))
+}
+
+/// A time with at most four decimals and no trailing zeros ("1.5708", "10").
+fn short(t: f64) -> String {
+    let text = format!("{t:.4}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
