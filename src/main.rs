@@ -113,12 +113,16 @@ enum Command {
     ///
     /// Ground-state runs: energy with its error band and the exact reference, relative
     /// error, variance and acceptance against the iteration. Exact diagonalization:
-    /// the lowest levels. One file per figure, <stem>_<kind>.png (or .svg), printed on
-    /// stdout. Examples:
+    /// the lowest levels. Schrödinger runs: densities over time (maps in 2-D).
+    /// Diabatic networks: surfaces, couplings and diabatic elements against the
+    /// analytic model. Surface hopping: branching probabilities against k. One file
+    /// per figure, <stem>_<kind>.png (or .svg), printed on stdout. Examples:
     ///
     ///   hamlet plot run.h5
     ///
     ///   hamlet plot run.h5 --out figures --format svg
+    ///
+    ///   hamlet plot fssh.h5 --reference exact.h5
     Plot(cli::plot::PlotArgs),
 }
 
@@ -597,10 +601,7 @@ pub(crate) fn figures_wanted(plot: bool, output: Option<&Path>) -> anyhow::Resul
 /// Draws the figures of `file` next to it (PNG) and lists them on stderr.
 pub(crate) fn draw_figures(file: Option<PathBuf>) -> anyhow::Result<()> {
     if let Some(file) = file {
-        let dir = file
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
+        let dir = hamlet::io::figures::directory_of(&file);
         for figure in hamlet::io::figures::plot_run(&file, dir, hamlet::plot::Format::Png, None)? {
             eprintln!("figure: {}", figure.display());
         }

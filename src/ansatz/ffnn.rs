@@ -296,6 +296,7 @@ impl<T: Scalar> Ansatz for Ffnn<T> {
         }
     }
 }
+
 /// The hidden-layer widths `widths` as sizes: 1 to [`MAX_LAYERS`] widths, each at
 /// least 1 (`ansatz.layers`). Takes the deck's signed integers as well, so that the
 /// message shows what the user wrote.

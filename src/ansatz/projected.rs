@@ -39,8 +39,8 @@ pub struct Projected<A: Ansatz> {
     characters: Vec<A::T>,
 }
 
-/// Per element: `eσ`, its base cache and `ln ψ(eσ)`; the weights `w_e` and `ln ψ_P`
-/// (`−∞` on a node, where the weights are zero).
+/// Per element: `eσ` and its base cache; the weights `w_e` and `ln ψ_P` (`−∞` on a
+/// node, where the weights are zero).
 #[derive(Clone, Debug)]
 pub struct ProjectedCache<A: Ansatz> {
     configurations: Vec<Vec<i8>>,
@@ -52,6 +52,11 @@ pub struct ProjectedCache<A: Ansatz> {
 
 /// Relative size of `|ψ_P|` below which the terms are taken to cancel exactly.
 const NODE_TOLERANCE: f64 = 1e-10;
+
+/// Whether terms summing to `total`, with `scale = Σ|term|`, cancel: a node.
+fn cancels<T: Scalar>(total: T, scale: f64) -> bool {
+    total.abs2().sqrt() <= NODE_TOLERANCE * scale
+}
 
 impl<A: Ansatz> Projected<A> {
     /// Projects `base` with the elements `(g_e, flips_e)` and characters `χ_e`.
@@ -133,7 +138,7 @@ impl<A: Ansatz> Projected<A> {
             .collect();
         let total: A::T = terms.iter().copied().sum();
         let scale: f64 = terms.iter().map(|t| t.abs2().sqrt()).sum();
-        if total.abs2().sqrt() <= NODE_TOLERANCE * scale {
+        if cancels(total, scale) {
             let zero = vec![A::T::zero(); terms.len()];
             return (A::T::from_real(f64::NEG_INFINITY), zero, true);
         }
@@ -238,7 +243,7 @@ impl<T: Scalar, A: Ansatz<T = T>> Ansatz for Projected<A> {
         for &j in flips {
             sigma[j] = -sigma[j];
         }
-        if !was_node && total.abs2().sqrt() > NODE_TOLERANCE * scale {
+        if !was_node && !cancels(total, scale) {
             cache.weights.iter_mut().for_each(|w| *w /= total);
             cache.log_psi += signed_log(total);
             return;

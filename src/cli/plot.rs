@@ -1,7 +1,7 @@
 //! `hamlet plot`: figures from a run file.
 
 use clap::{Args, ValueEnum};
-use hamlet::io::figures::plot_run;
+use hamlet::io::figures::{directory_of, plot_run};
 use hamlet::plot::Format;
 use std::path::PathBuf;
 
@@ -31,14 +31,9 @@ enum ImageFormat {
 }
 
 pub fn run(args: PlotArgs) -> anyhow::Result<()> {
-    let dir = match args.out {
-        Some(dir) => dir,
-        None => args
-            .file
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .map_or_else(|| PathBuf::from("."), |p| p.to_path_buf()),
-    };
+    let dir = args
+        .out
+        .unwrap_or_else(|| directory_of(&args.file).to_path_buf());
     if !dir.is_dir() {
         anyhow::bail!(
             "--out: {} is not a directory; create it first or choose another",

@@ -19,28 +19,23 @@ pub fn plot_run(
     reference: Option<&Path>,
 ) -> Result<Vec<PathBuf>> {
     let tree = h5::read(path)?;
-    if matches!(tree.attrs.get("kind"), Some(Attr::Text(k)) if k == super::diabatic_net_file::KIND)
-    {
-        let scan = diabatic_scan(path, &tree)?;
-        let file = dir.join(format!(
-            "{}_diabatic.{}",
-            path.file_stem()
-                .map_or("net".into(), |s| s.to_string_lossy().into_owned()),
-            format.extension()
-        ));
-        plot::draw_diabatic(&scan, &file, format)?;
-        return Ok(vec![file]);
-    }
-    let tree = read_run(path)?;
-    let reference = match reference {
-        Some(r) => Some((r, read_run(r)?)),
-        None => None,
-    };
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "run".into());
     let target = |kind: &str| dir.join(format!("{stem}_{kind}.{}", format.extension()));
+    if matches!(tree.attrs.get("kind"), Some(Attr::Text(k)) if k == super::diabatic_net_file::KIND)
+    {
+        let scan = diabatic_scan(path, &tree)?;
+        let file = target("diabatic");
+        plot::draw_diabatic(&scan, &file, format)?;
+        return Ok(vec![file]);
+    }
+    written_by_hamlet(&tree, path)?;
+    let reference = match reference {
+        Some(r) => Some((r, read_run(r)?)),
+        None => None,
+    };
     let mut written = Vec::new();
     if let Some(vmc) = tree.group("vmc") {
         let trace = vmc_trace(vmc, path)?;
@@ -97,14 +92,28 @@ pub fn plot_run(
 /// Reads a file and checks that hamlet wrote it.
 fn read_run(path: &Path) -> Result<Group> {
     let tree = h5::read(path)?;
-    if !tree.attrs.contains_key("hamlet_version") {
-        return Err(Error::invalid(
-            path.display().to_string(),
-            "not a file hamlet wrote (it has no hamlet_version attribute); \
-             `hamlet plot` draws the HDF5 output of hamlet's own commands",
-        ));
-    }
+    written_by_hamlet(&tree, path)?;
     Ok(tree)
+}
+
+/// Refuses a file without the `hamlet_version` attribute every run file carries.
+fn written_by_hamlet(tree: &Group, path: &Path) -> Result<()> {
+    if tree.attrs.contains_key("hamlet_version") {
+        return Ok(());
+    }
+    Err(Error::invalid(
+        path.display().to_string(),
+        "not a file hamlet wrote (it has no hamlet_version attribute); \
+         `hamlet plot` draws the HDF5 output of hamlet's own commands",
+    ))
+}
+
+/// The directory that holds `path` (`.` for a bare file name), where figures go by
+/// default.
+pub fn directory_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
 }
 
 /// A `k × states` dataset as rows.

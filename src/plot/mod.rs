@@ -112,11 +112,13 @@ pub(crate) fn render(path: &Path, format: Format, figure: &impl Figure) -> Resul
     };
     if let Err(message) = result {
         let _ = std::fs::remove_file(&partial);
-        return Err(Error::Numerical(format!(
-            "drawing the {} figure {} failed: {message}",
-            figure.kind(),
-            path.display()
-        )));
+        return Err(Error::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::other(format!(
+                "drawing the {} figure failed: {message}",
+                figure.kind()
+            )),
+        });
     }
     std::fs::rename(&partial, path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
@@ -133,16 +135,21 @@ fn paint<DB: DrawingBackend>(backend: DB, figure: &impl Figure) -> std::result::
     drawn.map_err(|e| e.to_string())
 }
 
+/// Smallest and largest of the finite `values` that pass `keep`.
+fn extent(values: impl Iterator<Item = f64>, keep: impl Fn(f64) -> bool) -> Option<(f64, f64)> {
+    values
+        .filter(|&v| v.is_finite() && keep(v))
+        .fold(None, |range, v| match range {
+            None => Some((v, v)),
+            Some((lo, hi)) => Some((f64::min(lo, v), f64::max(hi, v))),
+        })
+}
+
 /// `[lo, hi]` widened by 5 % on each side (and to a unit interval around a constant).
 pub(crate) fn padded(values: impl Iterator<Item = f64>) -> (f64, f64) {
-    let (lo, hi) = values
-        .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-            (lo.min(v), hi.max(v))
-        });
-    if !lo.is_finite() {
+    let Some((lo, hi)) = extent(values, |_| true) else {
         return (0.0, 1.0);
-    }
+    };
     let pad = if hi > lo {
         0.05 * (hi - lo)
     } else {
@@ -153,14 +160,9 @@ pub(crate) fn padded(values: impl Iterator<Item = f64>) -> (f64, f64) {
 
 /// Range of a logarithmic axis holding the positive finite `values`: whole decades.
 pub(crate) fn decades(values: impl Iterator<Item = f64>) -> (f64, f64) {
-    let (lo, hi) = values
-        .filter(|v| v.is_finite() && *v > 0.0)
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-            (lo.min(v), hi.max(v))
-        });
-    if !lo.is_finite() {
+    let Some((lo, hi)) = extent(values, |v| v > 0.0) else {
         return (0.1, 1.0);
-    }
+    };
     (
         10f64.powf(lo.log10().floor()),
         10f64.powf(hi.log10().ceil().max(lo.log10().floor() + 1.0)),
