@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
 """Exact ground state of the Heisenberg ring (Sz = 0): hamlet vs QuSpin, same machine, one run.
 
+Two comparisons: the plain Sz = 0 sector (default), and with --sym kpz the momentum,
+parity and spin-flip block that holds the ground state (QuSpin's kblock/pblock/zblock
+against `hamlet exact --sectors auto`, which finds that block by itself).
+
 Each case runs in its own process under /usr/bin/time -v, so the wall time and the peak
 resident memory are those of that case alone. QuSpin runs through
 ../shared/bench/ed_bench.py (sparse matrix + ARPACK eigsh); hamlet through
@@ -39,16 +43,18 @@ def main():
     ap.add_argument("--python", default=os.environ.get("PEERS_PYTHON", "/work/peers/bin/python"))
     ap.add_argument("--sizes", type=int, nargs="+", default=[20, 22, 24])
     ap.add_argument("--hamlet", default=os.path.join(ROOT, "target", "release", "hamlet"))
+    ap.add_argument("--sym", choices=["none", "kpz"], default="none")
     ap.add_argument("--ed-bench", default=os.path.join(ROOT, "..", "shared", "bench", "ed_bench.py"))
     args = ap.parse_args()
 
     rows = []
     for n in args.sizes:
+        sym = ["--sectors", "auto"] if args.sym == "kpz" else ["--method", "lanczos"]
         out, t_h, m_h = timed([args.hamlet, "exact", "--model", "heisenberg", "--size", str(n),
-                               "--total-sz", "0", "--method", "lanczos", "--json"])
+                               "--total-sz", "0", "--quiet", "--json", *sym])
         h = json.loads(out)
         out, t_q, m_q = timed([args.python, args.ed_bench, "--backend", "quspin", "--model", "heis",
-                               "--N", str(n)])
+                               "--N", str(n), "--sym", args.sym])
         q = json.loads(out.split("RESULT_JSON", 1)[1])
         e_h = h["energies"][0] / 4.0
         rows.append(dict(N=n, dim=h["dimension"], hamlet_s=t_h, hamlet_mib=m_h, quspin_s=t_q,

@@ -230,9 +230,28 @@ struct ExactArgs {
     #[arg(long = "n-states", value_name = "K")]
     n_states: Option<usize>,
 
-    /// Eigensolver: auto, lanczos or dense.
+    /// Eigensolver: auto, lanczos, dense or lean (three-vector Lanczos, lowest level).
     #[arg(long)]
     method: Option<String>,
+
+    /// Symmetry sectors of a chain: auto (the sector that holds the ground state, found
+    /// by Perron-Frobenius where it applies, else a scan) or all (every sector).
+    #[arg(long, value_name = "auto|all", conflicts_with = "sector")]
+    sectors: Option<String>,
+
+    /// One symmetry sector of a chain, e.g. k=0,p=1,z=1 (k = 2π·index/N or pi;
+    /// p: reflection parity at k = 0, π; z: spin-flip parity at Sz = 0).
+    #[arg(long, value_name = "LABEL")]
+    sector: Option<String>,
+
+    /// Ground-state correlations <σᶻ₀σᶻ_r> (with --sectors or --sector).
+    #[arg(long)]
+    correlations: bool,
+
+    /// Sectors: search every connection's target on every product instead of storing
+    /// the targets (less memory, slower).
+    #[arg(long = "on-the-fly")]
+    on_the_fly: bool,
 
     /// No progress on stderr.
     #[arg(long)]
@@ -422,6 +441,21 @@ fn run_exact(args: ExactArgs) -> anyhow::Result<()> {
             "exact.method",
             args.method.as_ref().map(|m| format!("\"{m}\"")),
         ),
+        (
+            "exact.sectors",
+            args.sectors
+                .as_ref()
+                .or(args.sector.as_ref())
+                .map(|m| format!("\"{m}\"")),
+        ),
+        (
+            "exact.correlations",
+            args.correlations.then(|| "true".to_string()),
+        ),
+        (
+            "exact.store_connections",
+            args.on_the_fly.then(|| "false".to_string()),
+        ),
     ];
     let deck = load_deck(&args.system, &extra)?;
     let problem = deck.problem()?;
@@ -433,26 +467,38 @@ fn run_exact(args: ExactArgs) -> anyhow::Result<()> {
         args.system.run.force,
     )?;
     let progress = Progress::new(None, args.quiet, Duration::from_secs(1));
-    let spectrum = exact::solve_observed(
-        &problem.hamiltonian,
-        &problem.space,
-        &problem.exact,
-        &mut |p| {
-            progress.report(
-                p.matvecs as u64,
+    let report = |label: String, p: exact::LanczosProgress| {
+        progress.report(
+            p.matvecs as u64,
+            format!(
+                "matvecs {label} E0 ≈ {:.10}  residual/tolerance {:.1e}",
+                p.lowest, p.residual_ratio
+            ),
+            || {
                 format!(
-                    "matvecs  E0 ≈ {:.10}  residual/tolerance {:.1e}",
-                    p.lowest, p.residual_ratio
-                ),
-                || {
-                    format!(
-                        "lanczos {:>6} matvecs  E0 ≈ {:.12}  residual/tolerance {:.1e}",
-                        p.matvecs, p.lowest, p.residual_ratio
-                    )
-                },
-            )
-        },
-    );
+                    "lanczos {label}{:>6} matvecs  E0 ≈ {:.12}  residual/tolerance {:.1e}",
+                    p.matvecs, p.lowest, p.residual_ratio
+                )
+            },
+        )
+    };
+    let spectrum = if problem.exact.sectors == exact::SectorChoice::Plain {
+        exact::solve_observed(
+            &problem.hamiltonian,
+            &problem.space,
+            &problem.exact,
+            &mut |p| report(String::new(), p),
+        )
+    } else {
+        let started = std::time::Instant::now();
+        exact::solve_sectors(
+            &problem.hamiltonian,
+            &problem.space,
+            &problem.exact,
+            &mut |sector, p| report(format!("[{sector}] "), p),
+        )
+        .map(|r| Spectrum::from_sectors(&problem.space, r, started.elapsed().as_secs_f64()))
+    };
     progress.finish();
     let spectrum = spectrum?;
     if let Some(mut file) = file {
@@ -505,6 +551,7 @@ fn exact_json(problem: &Problem, s: &Spectrum) -> serde_json::Value {
             "abs_error": (s.energies[0] - r.energy).abs(),
         })),
         "bethe_limit_per_site": exact::bethe_limit_per_site(&problem.hamiltonian),
+        "sectors": s.sectors.as_ref().map(|x| sectors_json(x, n)),
     })
 }
 
@@ -523,6 +570,7 @@ fn print_exact(problem: &Problem, s: &Spectrum) {
     );
     let solver = match s.method {
         Method::Dense => "dense diagonalization".to_string(),
+        Method::Lean => format!("three-vector Lanczos, {} matvecs", s.matvecs),
         _ => format!("thick-restart Lanczos, {} matvecs", s.matvecs),
     };
     println!(
@@ -533,11 +581,20 @@ fn print_exact(problem: &Problem, s: &Spectrum) {
         if s.real_arithmetic { "real" } else { "complex" },
         s.seconds
     );
+    if let Some(sectors) = &s.sectors {
+        print_sectors(sectors, n);
+    }
     for (i, (e, r)) in s.energies.iter().zip(&s.residuals).enumerate() {
         println!(
             "  E{i} = {e:>22.12}   per site {:>16.12}   residual {r:.1e}",
             e / n
         );
+    }
+    if let Some(c) = s.sectors.as_ref().and_then(|x| x.correlations.as_ref()) {
+        println!("ground-state correlations <σᶻ₀σᶻ_r>:");
+        for (r, v) in c.iter().enumerate() {
+            println!("  r = {r:>2}   {v:>16.12}");
+        }
     }
     if let Some(r) = exact::closed_form_energy(ham) {
         println!(
@@ -550,6 +607,60 @@ fn print_exact(problem: &Problem, s: &Spectrum) {
     if let Some(b) = exact::bethe_limit_per_site(ham) {
         println!("Bethe ansatz, N -> infinity: {b:.12} per site");
     }
+}
+
+fn print_sectors(result: &exact::SectorSpectrum, n: f64) {
+    if result.sectors.len() > 1 {
+        println!(
+            "  sector            dimension   lowest energy        per site     matvecs  seconds"
+        );
+        for s in &result.sectors {
+            println!(
+                "  {:<16} {:>10}  {:>20.12} {:>15.12} {:>8} {:>8.2}",
+                s.sector.to_string(),
+                s.dimension,
+                s.energies[0],
+                s.energies[0] / n,
+                s.matvecs,
+                s.seconds
+            );
+        }
+    }
+    let ground = &result.sectors[result.levels[0].1];
+    println!(
+        "ground state in sector {} ({})",
+        ground.sector, result.ground_reason
+    );
+    if result.levels.len() > 1 {
+        let labels: Vec<String> = result
+            .levels
+            .iter()
+            .map(|&(_, i)| result.sectors[i].sector.to_string())
+            .collect();
+        println!("levels from sectors: {}", labels.join("; "));
+    }
+}
+
+fn sectors_json(result: &exact::SectorSpectrum, n: usize) -> serde_json::Value {
+    json!({
+        "ground_sector": result.sectors[result.levels[0].1].sector.to_string(),
+        "ground_reason": result.ground_reason,
+        "level_sectors": result.levels.iter()
+            .map(|&(_, i)| result.sectors[i].sector.to_string()).collect::<Vec<_>>(),
+        "correlations_zz": result.correlations,
+        "list": result.sectors.iter().map(|s| json!({
+            "sector": s.sector.to_string(),
+            "k": s.sector.wavevector(n),
+            "dimension": s.dimension,
+            "energies": s.energies,
+            "residuals": s.residuals,
+            "method": s.method.name(),
+            "matvecs": s.matvecs,
+            "real_arithmetic": s.real_arithmetic,
+            "stored_connections": s.stored_connections,
+            "seconds": s.seconds,
+        })).collect::<Vec<_>>(),
+    })
 }
 
 fn run_ground_state(args: GroundStateArgs) -> anyhow::Result<()> {

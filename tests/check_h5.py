@@ -62,6 +62,22 @@ with tempfile.TemporaryDirectory() as tmp:
         check(text(a["method"]) == js["method"], "method attribute")
         check(int(a["sites"]) == 12, "sites attribute")
 
+    # Symmetry sectors: every sector of the Heisenberg ring, with correlations.
+    path = os.path.join(tmp, "sectors.h5")
+    js = run(["exact", "--model", "heisenberg", "--size", "12", "--sectors", "all", "--correlations"], path)
+    with h5py.File(path, "r") as f:
+        rows = js["sectors"]["list"]
+        t = f["exact/sectors"]
+        for name in ["momentum", "parity", "flip", "dimension", "matvecs", "lowest_energy", "seconds"]:
+            check(t[name].shape == (len(rows),), f"exact/sectors/{name} has one row per sector")
+        check(text(t.attrs["labels"]).split(";") == [r["sector"] for r in rows], "sector labels")
+        check(int(np.sum(t["dimension"][:])) == 924, "sector dimensions add up to C(12, 6)")
+        check(np.allclose(t["lowest_energy"][:], [r["energies"][0] for r in rows], rtol=0, atol=0),
+              "sector energies equal the JSON")
+        c = f["exact/correlations_zz"][:]
+        check(c.shape == (7,) and abs(c[0] - 1) < 1e-12, "correlations_zz: r = 0 .. 6")
+        check(text(f["exact"].attrs["ground_sector"]) == js["sectors"]["ground_sector"], "ground_sector")
+
     # VMC, real RBM on the TFIM chain.
     path = os.path.join(tmp, "vmc.h5")
     iters = 30
@@ -174,4 +190,4 @@ with tempfile.TemporaryDirectory() as tmp:
 if failures:
     print("h5py check FAILED:\n  " + "\n  ".join(failures))
     sys.exit(1)
-print("h5py check passed: exact, vmc (real and complex), killed run, schrodinger (2-D, file input), hop (fssh, exact)")
+print("h5py check passed: exact, sectors, vmc (real and complex), killed run, schrodinger (2-D, file input), hop (fssh, exact)")

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{failure, hamlet, json, scratch};
+use common::{failure, hamlet, json, scratch, scratch_dir};
 
 #[test]
 fn tfim_from_flags_matches_closed_form() {
@@ -113,6 +113,143 @@ fn bad_input_is_refused_with_a_named_key() {
     let syntax = scratch("syntax.toml", "[system\nsize = 4\n");
     let err = failure(&["exact", syntax.to_str().unwrap()]);
     assert!(err.contains("syntax.toml:1:"), "{err}");
+}
+
+#[test]
+fn symmetry_sectors_from_the_command_line() {
+    let n = 16.0;
+    let plain = json(&["exact", "--model", "heisenberg", "--size", "16", "--json"]);
+    let auto = json(&[
+        "exact",
+        "--model",
+        "heisenberg",
+        "--size",
+        "16",
+        "--sectors",
+        "auto",
+        "--correlations",
+        "--json",
+    ]);
+    let e0 = plain["energies"][0].as_f64().unwrap();
+    let e = auto["energies"][0].as_f64().unwrap();
+    assert!((e - e0).abs() < 1e-9, "{e} vs {e0}");
+    let sectors = &auto["sectors"];
+    assert_eq!(sectors["ground_sector"], "k=0,p=1,z=1");
+    assert!(sectors["ground_reason"]
+        .as_str()
+        .unwrap()
+        .contains("Perron"));
+    assert_eq!(sectors["list"].as_array().unwrap().len(), 1);
+    assert_eq!(auto["sector"], "Sz=0, k=0,p=1,z=1");
+    // SU(2): <σᶻ₀σᶻ₁> = E0 / (3N).
+    let c = sectors["correlations_zz"].as_array().unwrap();
+    assert_eq!(c.len(), 9);
+    assert!((c[0].as_f64().unwrap() - 1.0).abs() < 1e-12);
+    assert!(
+        (c[1].as_f64().unwrap() - e0 / (3.0 * n)).abs() < 1e-8,
+        "{c:?}"
+    );
+
+    // Every sector of the TFIM ring: the two lowest levels, from their sectors.
+    let tfim = [
+        "exact",
+        "--model",
+        "tfim",
+        "--size",
+        "10",
+        "--h",
+        "0.8",
+        "--n-states",
+        "2",
+    ];
+    let plain = json(&[&tfim[..], &["--json"]].concat());
+    let all = json(&[&tfim[..], &["--sectors", "all", "--json"]].concat());
+    for k in 0..2 {
+        let (a, b) = (
+            plain["energies"][k].as_f64().unwrap(),
+            all["energies"][k].as_f64().unwrap(),
+        );
+        assert!((a - b).abs() < 1e-9, "level {k}: {a} vs {b}");
+    }
+    assert_eq!(all["sectors"]["list"].as_array().unwrap().len(), 24);
+    assert_eq!(all["sectors"]["level_sectors"][1], "k=0,p=1,z=-1");
+
+    let one = json(&[
+        "exact",
+        "--model",
+        "heisenberg",
+        "--size",
+        "16",
+        "--sector",
+        "k=pi,p=-1,z=-1",
+        "--json",
+    ]);
+    assert_eq!(one["sectors"]["ground_sector"], "k=8,p=-1,z=-1");
+    assert!(one["energies"][0].as_f64().unwrap() > e0 + 0.1);
+
+    let out = hamlet(
+        &[
+            "exact",
+            "--model",
+            "tfim",
+            "--size",
+            "12",
+            "--sectors",
+            "auto",
+        ],
+        None,
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("ground state in sector k=0,p=1,z=1"),
+        "{text}"
+    );
+    assert!(text.contains("free fermions"), "{text}");
+}
+
+#[test]
+fn impossible_sectors_are_refused_with_the_key() {
+    let base = ["exact", "--model", "heisenberg", "--size", "10"];
+    let err = failure(&[&base[..], &["--sector", "k=1,p=1"]].concat());
+    assert!(
+        err.contains("exact.sectors") && err.contains("k = 0 and k = π"),
+        "{err}"
+    );
+    let err = failure(&[&base[..], &["--sector", "k=12"]].concat());
+    assert!(err.contains("exact.sectors"), "{err}");
+    let file = scratch_dir("sectors").join("refused.h5");
+    let path = file.to_str().unwrap();
+    let open = ["--sector", "k=0", "--boundary", "open", "--output", path];
+    let err = failure(&[&base[..], &open[..]].concat());
+    assert!(!file.exists(), "a refused sector leaves no file");
+    assert!(
+        err.contains("exact.sectors") && err.contains("translation"),
+        "{err}"
+    );
+    let err = failure(&[&base[..], &["--sector", "z=1", "--total-sz", "1"]].concat());
+    assert!(err.contains("Sz = 0"), "{err}");
+    let err = failure(&[&base[..], &["--correlations"]].concat());
+    assert!(err.contains("exact.correlations"), "{err}");
+    let err = failure(&[&base[..], &["--method", "lean", "--n-states", "2"]].concat());
+    assert!(err.contains("exact.method"), "{err}");
+    let err = failure(&[
+        "exact",
+        "--model",
+        "heisenberg",
+        "--size",
+        "4x4",
+        "--sectors",
+        "auto",
+    ]);
+    assert!(
+        err.contains("exact.sectors") && err.contains("chains"),
+        "{err}"
+    );
+    let out = hamlet(
+        &[&base[..], &["--sectors", "auto", "--sector", "k=0"]].concat(),
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
 }
 
 #[test]

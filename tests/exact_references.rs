@@ -25,7 +25,7 @@ fn lanczos_levels(ham: &Hamiltonian, space: &SpinHilbert, k: usize) -> Vec<f64> 
             n_eigen: k,
             ..LanczosOptions::default()
         },
-        ground_state: false,
+        ..ExactOptions::default()
     };
     exact::solve(ham, space, &opts).unwrap().energies
 }

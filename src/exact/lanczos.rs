@@ -27,7 +27,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 
 /// Rows per parallel block; fixed so that reductions do not depend on thread count.
-const BLOCK: usize = 1 << 14;
+pub(crate) const BLOCK: usize = 1 << 14;
 
 /// A Hermitian linear map `y = A x` on vectors of length [`Self::dim`].
 pub trait HermitianOperator<T: Scalar>: Sync {
@@ -97,7 +97,7 @@ impl LanczosOptions {
         Ok(())
     }
 
-    fn basis_size(&self, dim: usize) -> usize {
+    pub(crate) fn basis_size(&self, dim: usize) -> usize {
         let m = if self.krylov_dim == 0 {
             (2 * self.n_eigen + 10).max(20)
         } else {
@@ -273,11 +273,11 @@ fn projected_eigen<T: Scalar>(t: &[T], m: usize, size: usize) -> Result<(Vec<f64
         .ok_or_else(|| Error::Numerical("eigen-decomposition of the Lanczos matrix failed".into()))
 }
 
-fn random_vector<T: Scalar>(dim: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<T> {
+pub(crate) fn random_vector<T: Scalar>(dim: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<T> {
     (0..dim).map(|_| T::sample_normal(rng)).collect()
 }
 
-fn check_finite<T: Scalar>(v: &[T]) -> Result<()> {
+pub(crate) fn check_finite<T: Scalar>(v: &[T]) -> Result<()> {
     if v.par_iter().all(|x| x.abs2().is_finite()) {
         Ok(())
     } else {

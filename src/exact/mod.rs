@@ -8,7 +8,12 @@
 mod closed_form;
 mod dense;
 mod lanczos;
+mod lean;
 mod sector;
+mod sectors;
+mod symmetric_basis;
+mod symmetric_operator;
+mod symmetry;
 
 pub use crate::scalar::Scalar;
 pub use closed_form::{
@@ -19,7 +24,15 @@ pub use dense::{dense_matrix, full_diagonalization, MAX_DENSE_DIM};
 pub use lanczos::{
     lanczos, lanczos_observed, HermitianOperator, LanczosOptions, LanczosProgress, LanczosResult,
 };
+pub use lean::lowest_eigenpair;
 pub use sector::{expectation, SectorOperator};
+pub use sectors::{
+    check_sectors, perron_frobenius_sector, physical_operator, solve_sectors, zz_correlations,
+    ChainSymmetries, SectorChoice, SectorLevels, SectorSpectrum,
+};
+pub use symmetric_basis::SymmetricBasis;
+pub use symmetric_operator::SymmetricOperator;
+pub use symmetry::{ChainSymmetry, Sector, Symmetry, MAX_SYMMETRIC_SITES};
 
 use crate::error::{Error, Result};
 use crate::hilbert::{Basis, SpinHilbert};
@@ -36,6 +49,8 @@ pub enum Method {
     Lanczos,
     /// Dense full diagonalization (≤ [`MAX_DENSE_DIM`] states).
     Dense,
+    /// Three-vector Lanczos for the lowest level (symmetry sectors).
+    Lean,
 }
 
 impl Method {
@@ -45,6 +60,7 @@ impl Method {
             Method::Auto => "auto",
             Method::Lanczos => "lanczos",
             Method::Dense => "dense",
+            Method::Lean => "lean",
         }
     }
 }
@@ -61,6 +77,13 @@ pub struct ExactOptions {
     pub lanczos: LanczosOptions,
     /// Keep the ground-state vector for observables.
     pub ground_state: bool,
+    /// Symmetry sectors to diagonalize ([`SectorChoice::Plain`]: none).
+    pub sectors: SectorChoice,
+    /// Compute `⟨σᶻ₀σᶻ_r⟩` in the ground state (symmetry sectors).
+    pub correlations: bool,
+    /// Symmetry sectors: store each connection's target (`None`: when it fits in
+    /// memory) instead of searching for it on every product.
+    pub store_connections: Option<bool>,
 }
 
 impl Default for ExactOptions {
@@ -69,6 +92,9 @@ impl Default for ExactOptions {
             method: Method::Auto,
             lanczos: LanczosOptions::default(),
             ground_state: false,
+            sectors: SectorChoice::Plain,
+            correlations: false,
+            store_connections: None,
         }
     }
 }
@@ -120,8 +146,36 @@ pub struct Spectrum {
     pub real_arithmetic: bool,
     /// Wall-clock seconds.
     pub seconds: f64,
-    /// Ground state, if requested.
+    /// Ground state, if requested (plain bases only).
     pub ground_state: Option<GroundState>,
+    /// Per-sector results of a symmetry-sector run.
+    pub sectors: Option<SectorSpectrum>,
+}
+
+impl Spectrum {
+    /// The spectrum of a symmetry-sector run: the lowest levels over all sectors, the
+    /// dimension, method and arithmetic of the ground state's sector, and the operator
+    /// applications of all sectors together.
+    pub fn from_sectors(space: &SpinHilbert, result: SectorSpectrum, seconds: f64) -> Self {
+        let ground = &result.sectors[result.levels[0].1];
+        let residual_of = |&(e, i): &(f64, usize)| {
+            let s = &result.sectors[i];
+            let k = s.energies.iter().position(|&x| x == e).unwrap_or(0);
+            s.residuals[k]
+        };
+        Self {
+            energies: result.levels.iter().map(|l| l.0).collect(),
+            residuals: result.levels.iter().map(residual_of).collect(),
+            dimension: ground.dimension,
+            sector: format!("{}, {}", space.sector_label(), ground.sector),
+            method: ground.method,
+            matvecs: result.sectors.iter().map(|s| s.matvecs).sum(),
+            real_arithmetic: ground.real_arithmetic,
+            seconds,
+            ground_state: None,
+            sectors: Some(result),
+        }
+    }
 }
 
 /// Largest basis enumerated, in states (`2³²`: about 32 GiB per real vector).
@@ -140,6 +194,15 @@ pub fn solve_observed(
     observer: &mut dyn FnMut(LanczosProgress),
 ) -> Result<Spectrum> {
     opts.lanczos.check()?;
+    if opts.sectors != SectorChoice::Plain {
+        let started = Instant::now();
+        let result = solve_sectors(ham, space, opts, &mut |_, p| observer(p))?;
+        return Ok(Spectrum::from_sectors(
+            space,
+            result,
+            started.elapsed().as_secs_f64(),
+        ));
+    }
     if space.n_sites() != ham.n_sites() {
         return Err(Error::invalid(
             "system.size",
@@ -179,6 +242,7 @@ pub fn solve_observed(
         real_arithmetic: real,
         seconds: started.elapsed().as_secs_f64(),
         ground_state: amplitudes.map(|amplitudes| GroundState { basis, amplitudes }),
+        sectors: None,
     })
 }
 
@@ -208,7 +272,11 @@ where
             let mut lopts = opts.lanczos.clone();
             lopts.n_eigen = k;
             lopts.eigenvectors = opts.ground_state;
-            let res = lanczos_observed::<T, _>(&sector, &lopts, observer)?;
+            let res = if method == Method::Lean {
+                lowest_eigenpair::<T, _>(&sector, &lopts, observer)?
+            } else {
+                lanczos_observed::<T, _>(&sector, &lopts, observer)?
+            };
             let ground = res.eigenvectors.into_iter().next();
             Ok((res.eigenvalues, res.residuals, res.matvecs, ground))
         }
@@ -247,7 +315,7 @@ fn basis_label(basis: &Basis) -> String {
     format!("{}-site", basis.n_sites())
 }
 
-fn available_memory_bytes() -> Option<f64> {
+pub(crate) fn available_memory_bytes() -> Option<f64> {
     let text = std::fs::read_to_string("/proc/meminfo").ok()?;
     let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;

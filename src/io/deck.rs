@@ -18,7 +18,10 @@
 //!
 //! [exact]
 //! n_states = 1
-//! method = "auto"                 # auto | lanczos | dense
+//! method = "auto"                 # auto | lanczos | dense | lean (lowest level, 3 vectors)
+//! sectors = "auto"                # none | auto | all | "k=0,p=1,z=1" (chains)
+//! correlations = false            # <σᶻ₀σᶻ_r> in the ground state (with sectors)
+//! # store_connections = true      # sectors: keep each connection's target (default: if it fits)
 //! ```
 //!
 //! A deck is read into a TOML table, `--set section.key=value` overrides are applied,
@@ -27,7 +30,7 @@
 
 use super::ground_state::ground_state_spec;
 use crate::error::{Error, Result};
-use crate::exact::{ExactOptions, LanczosOptions, Method};
+use crate::exact::{ExactOptions, LanczosOptions, Method, Sector, SectorChoice};
 use crate::hilbert::SpinHilbert;
 use crate::lattice::{Boundary, Lattice};
 use crate::operator::{Hamiltonian, PauliString};
@@ -152,7 +155,7 @@ impl Deck {
         let model = hamiltonian.model()?;
         let ham = hamiltonian.build(model, lattice)?;
         let space = system.space(&ham, model)?;
-        let options = exact.options(seed)?;
+        let options = exact.options(seed, ham.n_sites())?;
         let output: OutputSection = section(&self.table, "output")?;
         let ground_state = ground_state_spec(
             &section(&self.table, "ansatz")?,
@@ -162,6 +165,7 @@ impl Deck {
             &space,
         )?;
         crate::vmc::check_ground_state(&ham, &space, &ground_state)?;
+        crate::exact::check_sectors(&ham, &space, &options)?;
         Ok(Problem {
             hamiltonian: ham,
             space,
@@ -610,17 +614,21 @@ struct ExactSection {
     tolerance: Option<f64>,
     krylov_dim: Option<i64>,
     max_matvecs: Option<i64>,
+    sectors: Option<String>,
+    correlations: Option<bool>,
+    store_connections: Option<bool>,
 }
 
 impl ExactSection {
-    fn options(&self, seed: u64) -> Result<ExactOptions> {
+    fn options(&self, seed: u64, n_sites: usize) -> Result<ExactOptions> {
         let method = match choice(
             "exact.method",
             self.method.as_deref().unwrap_or("auto"),
-            &["auto", "lanczos", "dense"],
+            &["auto", "lanczos", "dense", "lean"],
         )? {
             "lanczos" => Method::Lanczos,
             "dense" => Method::Dense,
+            "lean" => Method::Lean,
             _ => Method::Auto,
         };
         let defaults = LanczosOptions::default();
@@ -633,9 +641,31 @@ impl ExactSection {
             eigenvectors: false,
         };
         lanczos.check()?;
+        let sectors = match self.sectors.as_deref().map(str::trim) {
+            None | Some("none") => SectorChoice::Plain,
+            Some("auto") => SectorChoice::Auto,
+            Some("all") => SectorChoice::All,
+            Some(label) => SectorChoice::One(Sector::parse(label, n_sites)?),
+        };
+        let correlations = self.correlations.unwrap_or(false);
+        if correlations && sectors == SectorChoice::Plain {
+            return Err(Error::invalid(
+                "exact.correlations",
+                "correlations come from a symmetry-sector run; add exact.sectors = \"auto\"",
+            ));
+        }
+        if method == Method::Lean && lanczos.n_eigen != 1 {
+            return Err(Error::invalid(
+                "exact.method",
+                "\"lean\" (three-vector Lanczos) finds the lowest level only;                  use n_states = 1 or method = \"lanczos\"",
+            ));
+        }
         Ok(ExactOptions {
             method,
             lanczos,
+            sectors,
+            correlations,
+            store_connections: self.store_connections,
             ground_state: false,
         })
     }

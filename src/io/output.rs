@@ -33,6 +33,41 @@ pub fn write_exact(group: &mut Group, problem: &Problem, spectrum: &Spectrum) {
         group.set_attr("reference", Attr::Float(r.energy));
         group.set_attr("reference_method", Attr::Text(r.method.into()));
     }
+    if let Some(result) = &spectrum.sectors {
+        write_sectors(group, result);
+    }
+}
+
+/// `/exact/sectors`: one row per sector diagonalized (`momentum` index, −1 without
+/// translations; `parity`, `flip`: ±1, 0 when not used; `dimension`, `lowest_energy`,
+/// `matvecs`, `seconds`), the labels as one `;`-separated attribute, `level_sector`
+/// (which row each of `/exact/energies` came from) and, when computed,
+/// `/exact/correlations_zz` = `⟨σᶻ₀σᶻ_r⟩` for `r = 0 … ⌊N/2⌋`.
+fn write_sectors(group: &mut Group, result: &exact::SectorSpectrum) {
+    let ground = &result.sectors[result.levels[0].1];
+    group.set_attr("ground_sector", Attr::Text(ground.sector.to_string()));
+    group.set_attr("ground_reason", Attr::Text(result.ground_reason.clone()));
+    let level_sector = result.levels.iter().map(|l| l.1 as i64).collect();
+    group.set_vector("level_sector", Data::Int(level_sector));
+    if let Some(c) = &result.correlations {
+        group.set_vector("correlations_zz", Data::Float(c.clone()));
+    }
+    let rows = &result.sectors;
+    let table = group.group_mut("sectors");
+    let labels: Vec<String> = rows.iter().map(|s| s.sector.to_string()).collect();
+    table.set_attr("labels", Attr::Text(labels.join(";")));
+    let int = |f: &dyn Fn(&exact::SectorLevels) -> i64| Data::Int(rows.iter().map(f).collect());
+    table.set_vector(
+        "momentum",
+        int(&|s| s.sector.momentum.map_or(-1, |m| m as i64)),
+    );
+    table.set_vector("parity", int(&|s| s.sector.parity.map_or(0, i64::from)));
+    table.set_vector("flip", int(&|s| s.sector.flip.map_or(0, i64::from)));
+    table.set_vector("dimension", int(&|s| s.dimension as i64));
+    table.set_vector("matvecs", int(&|s| s.matvecs as i64));
+    let float = |f: &dyn Fn(&exact::SectorLevels) -> f64| Data::Float(rows.iter().map(f).collect());
+    table.set_vector("lowest_energy", float(&|s| s.energies[0]));
+    table.set_vector("seconds", float(&|s| s.seconds));
 }
 
 /// Appends one iteration to `/vmc/log`: `iteration`, `energy`, `energy_imag`,

@@ -388,6 +388,70 @@ impl PauliSum {
         })
     }
 
+    /// Whether every off-diagonal element in the `σᶻ` basis is real and `≤ 0`
+    /// (stoquastic: `−H` is then non-negative off the diagonal and, by Perron–Frobenius,
+    /// has a ground state with non-negative amplitudes). Checked exactly on each group's
+    /// support; a group on more than 20 sites is conservatively reported as not.
+    pub fn is_stoquastic(&self) -> bool {
+        let mut sigma = vec![1i8; self.n_sites];
+        self.groups.iter().all(|g| {
+            let support = g.support();
+            if support.len() > 20 {
+                return false;
+            }
+            (0u64..1 << support.len()).all(|pattern| {
+                for (t, &i) in support.iter().enumerate() {
+                    sigma[i] = if pattern >> t & 1 == 1 { 1 } else { -1 };
+                }
+                let e = g.element_sigma(&sigma);
+                e.im.abs() <= 1e-14 && e.re <= 1e-14
+            })
+        })
+    }
+
+    /// Whether `H` commutes with the symmetry `g` that moves site `i` to `perm[i]` and
+    /// then, if `flip`, applies `F = Πᵢ σˣᵢ`. Each string `c Xˣ Zᶻ` becomes
+    /// `c (−1)^{|z|·flip} X^{π(x)} Z^{π(z)}`; the transformed sum must equal the
+    /// original term by term (to `1e-12` relative). Needs `N ≤ 64`.
+    pub fn is_invariant(&self, perm: &[usize], flip: bool) -> bool {
+        if self.n_sites > 64 || perm.len() != self.n_sites {
+            return false;
+        }
+        let map = |mask: u64| -> u64 {
+            (0..self.n_sites)
+                .filter(|&i| mask >> i & 1 == 1)
+                .fold(0u64, |m, i| m | 1 << perm[i])
+        };
+        let terms = |transform: bool| -> BTreeMap<(u64, u64), Complex64> {
+            let mut out = BTreeMap::new();
+            for g in std::iter::once(&self.diagonal).chain(&self.groups) {
+                for &(z, c) in &g.terms {
+                    let key = if transform {
+                        (map(g.x_mask), map(z))
+                    } else {
+                        (g.x_mask, z)
+                    };
+                    let sign = if transform && flip && z.count_ones() % 2 == 1 {
+                        -1.0
+                    } else {
+                        1.0
+                    };
+                    *out.entry(key).or_insert(Complex64::new(0.0, 0.0)) += c * sign;
+                }
+            }
+            out
+        };
+        let (before, after) = (terms(false), terms(true));
+        let scale = before.values().map(|c| c.norm()).fold(0.0, f64::max);
+        let keys: std::collections::BTreeSet<(u64, u64)> =
+            before.keys().chain(after.keys()).copied().collect();
+        keys.into_iter().all(|k| {
+            let a = before.get(&k).copied().unwrap_or_default();
+            let b = after.get(&k).copied().unwrap_or_default();
+            (a - b).norm() <= 1e-12 * scale
+        })
+    }
+
     /// Applies the Marshall sign rule: conjugation by `U = Π_{i∈B} σᶻᵢ` for the sites
     /// of sublattice `B` (`sublattice[i] == 1`). Each group whose flip mask touches `B`
     /// an odd number of times changes sign; the spectrum is unchanged.

@@ -1,0 +1,577 @@
+//! Exact diagonalization of spin chains sector by sector: momentum `k`, reflection
+//! parity `p` (at `k = 0, π`) and spin-flip parity `z` (without fixed `Sᶻ`, or at
+//! `Sᶻ = 0`), on top of a fixed `Sᶻ` when the Hamiltonian conserves it.
+//!
+//! Sector labels are those of the physical Hamiltonian: a deck's Marshall sign rule is
+//! undone first (it maps momentum `k` to `k + π·N_↓` on a chain).
+//!
+//! `auto` finds the ground state without scanning when Perron–Frobenius applies: if
+//! `H`, or `U H U` with the Marshall rotation `U = Π_{i∈B} σᶻᵢ`, has no positive
+//! off-diagonal element, a ground state `ψ ≥ 0` (rotated) exists; its projection on the
+//! fully symmetric sector is non-negative and non-zero, so `E₀` is that sector's lowest
+//! level. For the rotated case `g U g⁻¹ = s_g U` with `s_g = ±1` (`T`, `R` exchange
+//! the sublattices: `s = (−1)^{N_↓}`; `F`: `s = (−1)^{|B|}`), so the ground state has
+//! `χ(g) = s_g`. Otherwise every sector is diagonalized (momenta `k` and `−k` once
+//! when the chain is reflection symmetric).
+
+use super::lanczos::{lanczos_observed, HermitianOperator, LanczosProgress};
+use super::lean::lowest_eigenpair;
+use super::symmetric_basis::SymmetricBasis;
+use super::symmetric_operator::SymmetricOperator;
+use super::symmetry::{ChainSymmetry, Sector, Symmetry};
+use super::{available_memory_bytes, ExactOptions, Method, AUTO_DENSE_DIM};
+use crate::error::{Error, Result};
+use crate::hilbert::SpinHilbert;
+use crate::lattice::{Boundary, Geometry};
+use crate::operator::{Hamiltonian, PauliSum};
+use crate::scalar::Scalar;
+use num_complex::Complex64;
+use rayon::prelude::*;
+use std::time::Instant;
+
+/// Which sectors to diagonalize.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum SectorChoice {
+    /// None: the plain (fixed-`Sᶻ` or full) space.
+    #[default]
+    Plain,
+    /// One sector.
+    One(Sector),
+    /// The sector(s) that can hold the ground state (see the module documentation).
+    Auto,
+    /// Every sector: a complete decomposition of the space.
+    All,
+}
+
+/// The symmetries a Hamiltonian on a chain has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChainSymmetries {
+    /// Number of sites.
+    pub n: usize,
+    /// Translation `T` (periodic chain, `[H, T] = 0`).
+    pub translation: bool,
+    /// Reflection `R`.
+    pub reflection: bool,
+    /// Spin flip `F` (and `Sᶻ = 0` if `Sᶻ` is fixed).
+    pub flip: bool,
+}
+
+impl ChainSymmetries {
+    /// Finds the symmetries of `op` on a chain.
+    pub fn of(op: &PauliSum, periodic: bool, n_up: Option<usize>) -> Self {
+        let n = op.n_sites();
+        let shift: Vec<usize> = (0..n).map(|i| (i + 1) % n).collect();
+        let mirror: Vec<usize> = (0..n).map(|i| n - 1 - i).collect();
+        let identity: Vec<usize> = (0..n).collect();
+        Self {
+            n,
+            translation: periodic && op.is_invariant(&shift, false),
+            reflection: op.is_invariant(&mirror, false),
+            flip: n_up.is_none_or(|k| 2 * k == n) && op.is_invariant(&identity, true),
+        }
+    }
+
+    /// Every sector: momenta `0..N`, parities where defined, spin-flip parities.
+    /// `mirror_momenta = false` keeps one of `k` and `−k` when `R` is a symmetry.
+    pub fn sectors(&self, mirror_momenta: bool) -> Vec<Sector> {
+        let momenta: Vec<Option<usize>> = if self.translation {
+            let last = if self.reflection && !mirror_momenta {
+                self.n / 2
+            } else {
+                self.n - 1
+            };
+            (0..=last).map(Some).collect()
+        } else {
+            vec![None]
+        };
+        let mut out = Vec::new();
+        for &momentum in &momenta {
+            let parity_defined = momentum.is_none_or(|m| 2 * m % self.n == 0);
+            let parities: &[Option<i8>] = if self.reflection && parity_defined {
+                &[Some(1), Some(-1)]
+            } else {
+                &[None]
+            };
+            let flips: &[Option<i8>] = if self.flip {
+                &[Some(1), Some(-1)]
+            } else {
+                &[None]
+            };
+            for &parity in parities {
+                for &flip in flips {
+                    out.push(Sector {
+                        momentum,
+                        parity,
+                        flip,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// Refuses a sector whose quantum numbers are not conserved.
+    pub fn check(&self, sector: &Sector, n_up: Option<usize>) -> Result<()> {
+        let key = "exact.sectors";
+        if sector.momentum.is_some() && !self.translation {
+            return Err(Error::invalid(
+                key,
+                "the Hamiltonian is not translation invariant on this chain (open boundary \
+                 or non-uniform couplings), so k is not a quantum number; drop k",
+            ));
+        }
+        if sector.parity.is_some() && !self.reflection {
+            return Err(Error::invalid(
+                key,
+                "the Hamiltonian is not reflection symmetric, so p is not a quantum number; drop p",
+            ));
+        }
+        if sector.flip.is_some() && !self.flip {
+            let why = match n_up {
+                Some(k) if 2 * k != self.n => {
+                    "the spin flip changes Sz, so z is defined only at Sz = 0"
+                }
+                _ => "the Hamiltonian does not commute with the spin flip (a longitudinal field?)",
+            };
+            return Err(Error::invalid(key, format!("{why}; drop z")));
+        }
+        Ok(())
+    }
+}
+
+/// The lowest levels of one sector.
+#[derive(Clone, Debug)]
+pub struct SectorLevels {
+    /// The sector.
+    pub sector: Sector,
+    /// Number of symmetric basis states.
+    pub dimension: usize,
+    /// Lowest energies, ascending.
+    pub energies: Vec<f64>,
+    /// Residual norms.
+    pub residuals: Vec<f64>,
+    /// Operator applications.
+    pub matvecs: usize,
+    /// Solver used.
+    pub method: Method,
+    /// Whether arithmetic was real.
+    pub real_arithmetic: bool,
+    /// Whether the connections were stored (else searched on every product).
+    pub stored_connections: bool,
+    /// Seconds for this sector (basis, solve, observables).
+    pub seconds: f64,
+}
+
+/// Result of a sector calculation.
+#[derive(Clone, Debug)]
+pub struct SectorSpectrum {
+    /// Each diagonalized sector, in the order solved.
+    pub sectors: Vec<SectorLevels>,
+    /// The lowest `n_states` levels over all sectors: `(energy, index into sectors)`.
+    pub levels: Vec<(f64, usize)>,
+    /// Why the ground state is in the sector reported (Perron–Frobenius or a scan).
+    pub ground_reason: String,
+    /// `⟨σᶻ₀ σᶻ_r⟩`, `r = 0 … ⌊N/2⌋`, in the ground state (when asked for).
+    pub correlations: Option<Vec<f64>>,
+}
+
+/// The physical operator: the deck's Marshall rotation undone.
+pub fn physical_operator(ham: &Hamiltonian) -> PauliSum {
+    match (ham.sign_rule(), ham.lattice().bipartition()) {
+        (true, Some(sublattice)) => ham.operator().clone().with_sign_rule(sublattice),
+        _ => ham.operator().clone(),
+    }
+}
+
+/// Whether the lattice is a periodic chain; errors for lattices without sector support.
+fn chain_boundary(ham: &Hamiltonian) -> Result<bool> {
+    match ham.lattice().geometry() {
+        Geometry::Chain { boundary, .. } => Ok(*boundary == Boundary::Periodic),
+        _ => Err(Error::invalid(
+            "exact.sectors",
+            format!(
+                "symmetry sectors are implemented for chains; this is a {}; \
+                 drop exact.sectors (or --sector/--sectors)",
+                ham.lattice().describe()
+            ),
+        )),
+    }
+}
+
+/// The sector that holds the ground state by Perron–Frobenius, with the reason, or
+/// `None` when neither `H` nor its Marshall rotation is stoquastic.
+pub fn perron_frobenius_sector(
+    ham: &Hamiltonian,
+    op: &PauliSum,
+    symmetries: &ChainSymmetries,
+    n_up: Option<usize>,
+) -> Option<(Sector, String)> {
+    let n = symmetries.n;
+    let trivial = |t: i8, p: i8, z: i8| Sector {
+        momentum: symmetries
+            .translation
+            .then_some(if t > 0 { 0 } else { n / 2 }),
+        parity: symmetries.reflection.then_some(p),
+        flip: symmetries.flip.then_some(z),
+    };
+    if op.is_stoquastic() {
+        return Some((
+            trivial(1, 1, 1),
+            "Perron-Frobenius: no positive off-diagonal element".into(),
+        ));
+    }
+    let sublattice = ham.lattice().bipartition()?;
+    let rotated = op.clone().with_sign_rule(sublattice);
+    if !rotated.is_stoquastic() {
+        return None;
+    }
+    // s_g for a permutation: +1 if it keeps B, (−1)^{N↓} if it swaps B and its complement.
+    let sign_of = |perm: &dyn Fn(usize) -> usize| -> Option<i8> {
+        let keeps = (0..n).all(|i| sublattice[perm(i)] == sublattice[i]);
+        let swaps = (0..n).all(|i| sublattice[perm(i)] != sublattice[i]);
+        if keeps {
+            Some(1)
+        } else if swaps {
+            let down = n - n_up?;
+            Some(if down % 2 == 0 { 1 } else { -1 })
+        } else {
+            None
+        }
+    };
+    let t = if symmetries.translation {
+        sign_of(&|i| (i + 1) % n)?
+    } else {
+        1
+    };
+    if t < 0 && n % 2 == 1 {
+        return None;
+    }
+    let p = if symmetries.reflection {
+        sign_of(&|i| n - 1 - i)?
+    } else {
+        1
+    };
+    let b_sites = sublattice.iter().filter(|&&s| s == 1).count();
+    let z = if b_sites % 2 == 0 { 1 } else { -1 };
+    Some((
+        trivial(t, p, z),
+        "Perron-Frobenius: no positive off-diagonal element after the Marshall rotation".into(),
+    ))
+}
+
+/// What a sector run will do: the physical operator, the chain's symmetries, and the
+/// sectors to diagonalize with the reason for that choice.
+struct Plan {
+    periodic: bool,
+    op: PauliSum,
+    symmetries: ChainSymmetries,
+    sectors: Vec<Sector>,
+    reason: String,
+}
+
+impl Plan {
+    fn new(ham: &Hamiltonian, space: &SpinHilbert, opts: &ExactOptions) -> Result<Self> {
+        let periodic = chain_boundary(ham)?;
+        let op = physical_operator(ham);
+        let n_up = space.n_up();
+        if n_up.is_some() && !op.conserves_magnetization() {
+            return Err(Error::invalid(
+                "system.total_sz",
+                "this Hamiltonian does not conserve the total magnetization, so it has no \
+                 fixed-Sz sectors; remove total_sz (or set total_sz = \"all\")",
+            ));
+        }
+        let symmetries = ChainSymmetries::of(&op, periodic, n_up);
+        let (sectors, reason) = match &opts.sectors {
+            SectorChoice::Plain => {
+                return Err(Error::invalid("exact.sectors", "no sector was asked for"))
+            }
+            SectorChoice::One(s) => {
+                symmetries.check(s, n_up)?;
+                ChainSymmetry::new(symmetries.n, periodic, *s)?;
+                (vec![*s], "the sector asked for".to_string())
+            }
+            SectorChoice::All => (
+                symmetries.sectors(true),
+                "lowest over every sector".to_string(),
+            ),
+            SectorChoice::Auto => match perron_frobenius_sector(ham, &op, &symmetries, n_up) {
+                Some((s, why)) if opts.lanczos.n_eigen == 1 => (vec![s], why),
+                _ => (
+                    symmetries.sectors(false),
+                    if symmetries.translation && symmetries.reflection {
+                        "lowest over every sector (k and -k are mirror images: k ≤ π only)"
+                    } else {
+                        "lowest over every sector"
+                    }
+                    .to_string(),
+                ),
+            },
+        };
+        if sectors.iter().all(|s| *s == Sector::default()) {
+            return Err(Error::invalid(
+                "exact.sectors",
+                "the Hamiltonian has no translation, reflection or spin-flip symmetry on \
+                 this chain; drop exact.sectors",
+            ));
+        }
+        Ok(Self {
+            periodic,
+            op,
+            symmetries,
+            sectors,
+            reason,
+        })
+    }
+}
+
+/// Checks a sector request before any work (or output) is done: the lattice, the
+/// conservation of each quantum number asked for, and the sector's consistency.
+pub fn check_sectors(ham: &Hamiltonian, space: &SpinHilbert, opts: &ExactOptions) -> Result<()> {
+    if opts.sectors != SectorChoice::Plain {
+        Plan::new(ham, space, opts)?;
+    }
+    Ok(())
+}
+
+/// Diagonalizes `ham` in the sectors chosen by `opts.sectors`.
+pub fn solve_sectors(
+    ham: &Hamiltonian,
+    space: &SpinHilbert,
+    opts: &ExactOptions,
+    observer: &mut dyn FnMut(&Sector, LanczosProgress),
+) -> Result<SectorSpectrum> {
+    let Plan {
+        periodic,
+        op,
+        symmetries,
+        sectors: list,
+        reason,
+    } = Plan::new(ham, space, opts)?;
+    let n_up = space.n_up();
+    let k = opts.lanczos.n_eigen;
+    let mut sectors = Vec::new();
+    let mut correlations = None;
+    let mut best: Option<(f64, usize)> = None;
+    let want_vector = opts.correlations;
+    for sector in &list {
+        let started = Instant::now();
+        let group = ChainSymmetry::new(symmetries.n, periodic, *sector)?;
+        let real = op.is_real() && group.is_real();
+        let budget = available_memory_bytes().unwrap_or(f64::INFINITY) * 0.5;
+        let basis = SymmetricBasis::new(group, n_up, budget)?;
+        if basis.dim() == 0 {
+            continue;
+        }
+        let vector_bytes = check_vectors(basis.dim(), real, opts)?;
+        let mut operator = SymmetricOperator::new(&op, &basis);
+        let mut report = |p: LanczosProgress| observer(sector, p);
+        let (levels, vector) = if real {
+            store_if_it_fits::<f64, _>(&mut operator, opts.store_connections, vector_bytes)?;
+            solve_one::<f64, _>(&operator, basis.dim(), opts, want_vector, &mut report)
+                .map(|(l, v)| (l, v.map(GroundVector::Real)))?
+        } else {
+            store_if_it_fits::<Complex64, _>(&mut operator, opts.store_connections, vector_bytes)?;
+            solve_one::<Complex64, _>(&operator, basis.dim(), opts, want_vector, &mut report)
+                .map(|(l, v)| (l, v.map(GroundVector::Complex)))?
+        };
+        let stored = operator.is_stored();
+        let (energies, residuals, matvecs, method) = levels;
+        if energies.iter().any(|e| !e.is_finite()) {
+            return Err(Error::Numerical(format!(
+                "a computed energy in sector {sector} is not finite"
+            )));
+        }
+        let index = sectors.len();
+        if best.is_none_or(|(e, _)| energies[0] < e) {
+            best = Some((energies[0], index));
+            correlations = vector.map(|v| match v {
+                GroundVector::Real(v) => zz_correlations(&basis, &v),
+                GroundVector::Complex(v) => zz_correlations(&basis, &v),
+            });
+        }
+        sectors.push(SectorLevels {
+            sector: *sector,
+            dimension: basis.dim(),
+            energies,
+            residuals,
+            matvecs,
+            method,
+            real_arithmetic: real,
+            stored_connections: stored,
+            seconds: started.elapsed().as_secs_f64(),
+        });
+    }
+    let mut levels: Vec<(f64, usize)> = sectors
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| s.energies.iter().map(move |&e| (e, i)))
+        .collect();
+    levels.sort_by(|a, b| a.0.total_cmp(&b.0));
+    levels.truncate(k);
+    Ok(SectorSpectrum {
+        sectors,
+        levels,
+        ground_reason: reason,
+        correlations,
+    })
+}
+
+enum GroundVector {
+    Real(Vec<f64>),
+    Complex(Vec<Complex64>),
+}
+
+type Solved<T> = ((Vec<f64>, Vec<f64>, usize, Method), Option<Vec<T>>);
+
+fn solve_one<T: Scalar, A: HermitianOperator<T>>(
+    op: &A,
+    dim: usize,
+    opts: &ExactOptions,
+    want_vector: bool,
+    observer: &mut dyn FnMut(LanczosProgress),
+) -> Result<Solved<T>> {
+    let k = opts.lanczos.n_eigen.min(dim);
+    let method = match opts.method {
+        Method::Auto if dim <= AUTO_DENSE_DIM => Method::Dense,
+        Method::Auto if k == 1 => Method::Lean,
+        Method::Auto => Method::Lanczos,
+        Method::Dense if dim > super::MAX_DENSE_DIM => {
+            return Err(Error::invalid(
+                "exact.method",
+                format!(
+                    "dense diagonalization is limited to {} states, this sector has {dim}; \
+                     use method = \"lanczos\"",
+                    super::MAX_DENSE_DIM
+                ),
+            ))
+        }
+        m => m,
+    };
+    if method == Method::Dense {
+        let mut h = vec![T::default(); dim * dim];
+        let mut unit = vec![T::default(); dim];
+        for j in 0..dim {
+            unit[j] = T::from_real(1.0);
+            op.apply(&unit, &mut h[j * dim..(j + 1) * dim]);
+            unit[j] = T::default();
+        }
+        let (values, vectors) = T::eigh(&h, dim)
+            .ok_or_else(|| Error::Numerical("dense eigen-decomposition failed".into()))?;
+        let vector = want_vector.then(|| vectors[..dim].to_vec());
+        return Ok(((values[..k].to_vec(), vec![0.0; k], 0, method), vector));
+    }
+    let mut lopts = opts.lanczos.clone();
+    lopts.n_eigen = k;
+    lopts.eigenvectors = want_vector;
+    let res = if method == Method::Lean {
+        lowest_eigenpair::<T, _>(op, &lopts, observer)?
+    } else {
+        lanczos_observed::<T, _>(op, &lopts, observer)?
+    };
+    let vector = res.eigenvectors.into_iter().next();
+    Ok((
+        (res.eigenvalues, res.residuals, res.matvecs, method),
+        vector,
+    ))
+}
+
+/// Stores the connections when asked to (`Some(true)`), or by default when they take
+/// less than half of the memory left after the Lanczos vectors.
+fn store_if_it_fits<T: Scalar, S: Symmetry>(
+    operator: &mut SymmetricOperator<'_, S>,
+    choice: Option<bool>,
+    vector_bytes: f64,
+) -> Result<()> {
+    let bytes = operator.stored_bytes::<T>();
+    let store = match (choice, bytes) {
+        (Some(false), _) => false,
+        (Some(true), None) => {
+            return Err(Error::invalid(
+                "exact.store_connections",
+                "this sector has 2^32 states or more, or a group of more than 256 elements, \
+                 which stored connections cannot index; set store_connections = false",
+            ))
+        }
+        (Some(true), Some(_)) => true,
+        (None, None) => false,
+        (None, Some(b)) => {
+            let available = available_memory_bytes().unwrap_or(0.0);
+            b < 0.5 * (available - vector_bytes)
+        }
+    };
+    if store {
+        operator.store_connections::<T>();
+    }
+    Ok(())
+}
+
+/// Refuses sectors whose Lanczos vectors would not fit in memory; returns their bytes.
+fn check_vectors(dim: usize, real: bool, opts: &ExactOptions) -> Result<f64> {
+    let amp = if real { 8.0 } else { 16.0 };
+    let vectors = match opts.method {
+        Method::Lean => 5.0,
+        Method::Auto if opts.lanczos.n_eigen == 1 => 5.0,
+        _ => opts.lanczos.basis_size(usize::MAX) as f64 + 4.0,
+    };
+    let needed = dim as f64 * amp * vectors;
+    if let Some(available) = available_memory_bytes() {
+        if needed > 0.9 * available {
+            return Err(Error::invalid(
+                "system.size",
+                format!(
+                    "a sector of {dim} states needs about {:.1} GiB of Lanczos vectors but \
+                     {:.1} GiB are available; use n_states = 1 (three-vector Lanczos) or \
+                     lower exact.krylov_dim",
+                    needed / 1073741824.0,
+                    available / 1073741824.0
+                ),
+            ));
+        }
+    }
+    Ok(needed)
+}
+
+/// `C(r) = ⟨σᶻ₀ σᶻ_r⟩` for `r = 0 … ⌊N/2⌋` in a normalized sector state `ψ`.
+///
+/// A diagonal operator `D` does not mix orbits and has, on a symmetric basis state,
+/// the orbit average of its values: `⟨ψ|D|ψ⟩ = Σ_a |ψ_a|² |G|⁻¹ Σ_g D(g a)`. With
+/// translations, `σᶻ₀σᶻ_r` may be replaced by its translation average
+/// `N⁻¹ Σᵢ σᶻᵢσᶻᵢ₊ᵣ = 1 − 2|a ⊕ Tʳa|/N`, which is the same on the whole orbit.
+pub fn zz_correlations<S: Symmetry, T: Scalar>(basis: &SymmetricBasis<S>, psi: &[T]) -> Vec<f64> {
+    let n = basis.group().n_sites();
+    let order = basis.group().order();
+    let translations = basis.group().has_translations();
+    let mask = if n == 64 { u64::MAX } else { (1u64 << n) - 1 };
+    let norm: f64 = psi.par_iter().map(|x| x.abs2()).sum();
+    (0..=n / 2)
+        .map(|r| {
+            let sum: f64 = psi
+                .par_iter()
+                .enumerate()
+                .with_min_len(1 << 12)
+                .map(|(i, x)| {
+                    let a = basis.state(i);
+                    let value = if translations {
+                        let shifted = ((a << r) | (a >> ((n - r) % n))) & mask;
+                        1.0 - 2.0 * f64::from((a ^ shifted).count_ones()) / n as f64
+                    } else {
+                        (0..order)
+                            .map(|g| {
+                                let b = basis.group().image(a, g);
+                                if (b ^ (b >> r)) & 1 == 0 {
+                                    1.0
+                                } else {
+                                    -1.0
+                                }
+                            })
+                            .sum::<f64>()
+                            / order as f64
+                    };
+                    x.abs2() * value
+                })
+                .sum();
+            sum / norm
+        })
+        .collect()
+}
