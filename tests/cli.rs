@@ -277,6 +277,41 @@ fn same_seed_same_numbers_for_any_thread_count() {
         (v["energies"].to_string(), v["matvecs"].clone())
     };
     assert_eq!(run("1"), run("2"));
+    // Symmetry sectors: three-vector Lanczos with and without stored connections, and
+    // the eigenvector's correlations, bit for bit.
+    for extra in [&[][..], &["--on-the-fly"][..]] {
+        let sectors = [
+            &[
+                "exact",
+                "--model",
+                "j1j2",
+                "--J2",
+                "0.3",
+                "--size",
+                "16",
+                "--sectors",
+                "all",
+                "--correlations",
+                "--json",
+            ][..],
+            extra,
+        ]
+        .concat();
+        let run = |t| {
+            let out = hamlet(&sectors, Some(t));
+            assert!(out.status.success());
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            let s = &v["sectors"];
+            let lowest: Vec<String> = s["list"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x["energies"].to_string())
+                .collect();
+            (lowest, s["correlations_zz"].to_string())
+        };
+        assert_eq!(run("1"), run("2"), "{extra:?}");
+    }
 }
 
 #[test]

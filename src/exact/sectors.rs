@@ -532,6 +532,9 @@ fn check_vectors(dim: usize, real: bool, opts: &ExactOptions) -> Result<f64> {
     Ok(needed)
 }
 
+/// Amplitudes per block of the correlation sums.
+const CORRELATION_BLOCK: usize = 1 << 14;
+
 /// `C(r) = ⟨σᶻ₀ σᶻ_r⟩` for `r = 0 … ⌊N/2⌋` in a normalized sector state `ψ`.
 ///
 /// A diagonal operator `D` does not mix orbits and has, on a symmetric basis state,
@@ -543,34 +546,45 @@ pub fn zz_correlations<S: Symmetry, T: Scalar>(basis: &SymmetricBasis<S>, psi: &
     let order = basis.group().order();
     let translations = basis.group().has_translations();
     let mask = if n == 64 { u64::MAX } else { (1u64 << n) - 1 };
-    let norm: f64 = psi.par_iter().map(|x| x.abs2()).sum();
+    // Sums over fixed blocks, added in order: the same bits for any number of threads.
+    let ordered_sum = |f: &(dyn Fn(usize, T) -> f64 + Sync)| -> f64 {
+        let partial: Vec<f64> = psi
+            .par_chunks(CORRELATION_BLOCK)
+            .enumerate()
+            .map(|(c, chunk)| {
+                let first = c * CORRELATION_BLOCK;
+                chunk
+                    .iter()
+                    .enumerate()
+                    .map(|(r, &x)| f(first + r, x))
+                    .sum()
+            })
+            .collect();
+        partial.iter().sum()
+    };
+    let norm = ordered_sum(&|_, x| x.abs2());
     (0..=n / 2)
         .map(|r| {
-            let sum: f64 = psi
-                .par_iter()
-                .enumerate()
-                .with_min_len(1 << 12)
-                .map(|(i, x)| {
-                    let a = basis.state(i);
-                    let value = if translations {
-                        let shifted = ((a << r) | (a >> ((n - r) % n))) & mask;
-                        1.0 - 2.0 * f64::from((a ^ shifted).count_ones()) / n as f64
-                    } else {
-                        (0..order)
-                            .map(|g| {
-                                let b = basis.group().image(a, g);
-                                if (b ^ (b >> r)) & 1 == 0 {
-                                    1.0
-                                } else {
-                                    -1.0
-                                }
-                            })
-                            .sum::<f64>()
-                            / order as f64
-                    };
-                    x.abs2() * value
-                })
-                .sum();
+            let sum = ordered_sum(&|i, x| {
+                let a = basis.state(i);
+                let value = if translations {
+                    let shifted = ((a << r) | (a >> ((n - r) % n))) & mask;
+                    1.0 - 2.0 * f64::from((a ^ shifted).count_ones()) / n as f64
+                } else {
+                    (0..order)
+                        .map(|g| {
+                            let b = basis.group().image(a, g);
+                            if (b ^ (b >> r)) & 1 == 0 {
+                                1.0
+                            } else {
+                                -1.0
+                            }
+                        })
+                        .sum::<f64>()
+                        / order as f64
+                };
+                x.abs2() * value
+            });
             sum / norm
         })
         .collect()
