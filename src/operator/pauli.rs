@@ -368,23 +368,10 @@ impl PauliSum {
     /// on each group's support; a group supported on more than 20 sites is
     /// conservatively reported as breaking it.
     pub fn conserves_magnetization(&self) -> bool {
-        let mut sigma = vec![1i8; self.n_sites];
-        self.groups.iter().all(|g| {
+        self.every_off_diagonal(|g, sigma| {
             let k = g.flips.len();
-            if k % 2 == 1 {
-                return false;
-            }
-            let support = g.support();
-            if support.len() > 20 {
-                return false;
-            }
-            (0u64..1 << support.len()).all(|pattern| {
-                for (t, &i) in support.iter().enumerate() {
-                    sigma[i] = if pattern >> t & 1 == 1 { 1 } else { -1 };
-                }
-                let up = g.flips.iter().filter(|&&i| sigma[i] > 0).count();
-                up == k / 2 || g.element_sigma(&sigma).norm() <= 1e-14
-            })
+            let up = g.flips.iter().filter(|&&i| sigma[i] > 0).count();
+            k % 2 == 0 && (up == k / 2 || g.element_sigma(sigma).norm() <= 1e-14)
         })
     }
 
@@ -393,6 +380,15 @@ impl PauliSum {
     /// has a ground state with non-negative amplitudes). Checked exactly on each group's
     /// support; a group on more than 20 sites is conservatively reported as not.
     pub fn is_stoquastic(&self) -> bool {
+        self.every_off_diagonal(|g, sigma| {
+            let e = g.element_sigma(sigma);
+            e.im.abs() <= 1e-14 && e.re <= 1e-14
+        })
+    }
+
+    /// Whether `holds(group, σ)` for every off-diagonal group and every configuration
+    /// of the group's support (other sites up); `false` for a support over 20 sites.
+    fn every_off_diagonal(&self, mut holds: impl FnMut(&FlipGroup, &[i8]) -> bool) -> bool {
         let mut sigma = vec![1i8; self.n_sites];
         self.groups.iter().all(|g| {
             let support = g.support();
@@ -403,8 +399,7 @@ impl PauliSum {
                 for (t, &i) in support.iter().enumerate() {
                     sigma[i] = if pattern >> t & 1 == 1 { 1 } else { -1 };
                 }
-                let e = g.element_sigma(&sigma);
-                e.im.abs() <= 1e-14 && e.re <= 1e-14
+                holds(g, &sigma)
             })
         })
     }
