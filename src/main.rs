@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use hamlet::exact::{self, Method, Spectrum};
 use hamlet::io::run_file::{Provenance, RunFile};
 use hamlet::io::{output, Deck, Problem};
-use hamlet::lattice::Geometry;
+use hamlet::lattice::{Geometry, Lattice};
 use hamlet::progress::Progress;
 use hamlet::vmc::{self, Checkpoint, GroundStateReport};
 use hamlet::Error;
@@ -234,13 +234,14 @@ struct ExactArgs {
     #[arg(long)]
     method: Option<String>,
 
-    /// Symmetry sectors of a chain: auto (the sector that holds the ground state, found
+    /// Symmetry sectors of a chain or rectangle: auto (the sector that holds the ground state, found
     /// by Perron-Frobenius where it applies, else a scan) or all (every sector).
     #[arg(long, value_name = "auto|all", conflicts_with = "sector")]
     sectors: Option<String>,
 
-    /// One symmetry sector of a chain, e.g. k=0,p=1,z=1 (k = 2π·index/N or pi;
-    /// p: reflection parity at k = 0, π; z: spin-flip parity at Sz = 0).
+    /// One symmetry sector, e.g. k=0,p=1,z=1 on a chain (k = 2π·index/N or pi;
+    /// p: reflection parity at k = 0, π; z: spin-flip parity at Sz = 0), or
+    /// kx=0,ky=0,z=1 on a periodic rectangle.
     #[arg(long, value_name = "LABEL")]
     sector: Option<String>,
 
@@ -551,7 +552,7 @@ fn exact_json(problem: &Problem, s: &Spectrum) -> serde_json::Value {
             "abs_error": (s.energies[0] - r.energy).abs(),
         })),
         "bethe_limit_per_site": exact::bethe_limit_per_site(&problem.hamiltonian),
-        "sectors": s.sectors.as_ref().map(|x| sectors_json(x, n)),
+        "sectors": s.sectors.as_ref().map(|x| sectors_json(x, problem.hamiltonian.lattice())),
     })
 }
 
@@ -641,7 +642,8 @@ fn print_sectors(result: &exact::SectorSpectrum, n: f64) {
     }
 }
 
-fn sectors_json(result: &exact::SectorSpectrum, n: usize) -> serde_json::Value {
+fn sectors_json(result: &exact::SectorSpectrum, lattice: &Lattice) -> serde_json::Value {
+    let (lx, ly) = exact::sector_lengths(lattice);
     json!({
         "ground_sector": result.sectors[result.levels[0].1].sector.to_string(),
         "ground_reason": result.ground_reason,
@@ -650,7 +652,7 @@ fn sectors_json(result: &exact::SectorSpectrum, n: usize) -> serde_json::Value {
         "correlations_zz": result.correlations,
         "list": result.sectors.iter().map(|s| json!({
             "sector": s.sector.to_string(),
-            "k": s.sector.wavevector(n),
+            "k": s.sector.wavevector(lx, ly),
             "dimension": s.dimension,
             "energies": s.energies,
             "residuals": s.residuals,

@@ -232,19 +232,14 @@ fn impossible_sectors_are_refused_with_the_key() {
     assert!(err.contains("exact.correlations"), "{err}");
     let err = failure(&[&base[..], &["--method", "lean", "--n-states", "2"]].concat());
     assert!(err.contains("exact.method"), "{err}");
-    let err = failure(&[
-        "exact",
-        "--model",
-        "heisenberg",
-        "--size",
-        "4x4",
-        "--sectors",
-        "auto",
-    ]);
+    let square = ["exact", "--model", "heisenberg", "--size", "4x4"];
+    let err = failure(&[&square[..], &["--sector", "kx=0,ky=0,p=1"]].concat());
     assert!(
-        err.contains("exact.sectors") && err.contains("chains"),
+        err.contains("exact.sectors") && err.contains("chains only"),
         "{err}"
     );
+    let err = failure(&[&square[..], &["--sector", "k=0"]].concat());
+    assert!(err.contains("kx=...,ky=..."), "{err}");
     let out = hamlet(
         &[&base[..], &["--sectors", "auto", "--sector", "k=0"]].concat(),
         None,

@@ -95,6 +95,46 @@ fn sector_spectra_make_up_the_sz_spectrum_of_heisenberg_xxz_and_j1j2_rings() {
 }
 
 #[test]
+fn translation_sectors_of_rectangles_make_up_the_spectrum() {
+    let rect = || Lattice::rectangular(4, 3, Boundary::Periodic).unwrap();
+    let sz0 = SpinHilbert::with_total_sz(12, 0.0).unwrap();
+    let heisenberg = Hamiltonian::xxz(rect(), 1.0, 1.0, false).unwrap();
+    assert_same_spectrum(&heisenberg, &sz0, "Heisenberg 4x3 Sz=0");
+    let j1j2 = Hamiltonian::j1j2(rect(), 1.0, 0.5, false).unwrap();
+    assert_same_spectrum(&j1j2, &sz0, "J1-J2 4x3 Sz=0");
+    let tfim = Hamiltonian::tfim(rect(), 1.0, 2.5, 0.0).unwrap();
+    assert_same_spectrum(&tfim, &SpinHilbert::full(12).unwrap(), "TFIM 4x3");
+}
+
+#[test]
+fn auto_finds_the_square_lattice_ground_state_and_its_correlations() {
+    let n = 16;
+    let square = Lattice::rectangular(4, 4, Boundary::Periodic).unwrap();
+    let ham = Hamiltonian::xxz(square, 1.0, 1.0, true).unwrap();
+    let space = SpinHilbert::with_total_sz(n, 0.0).unwrap();
+    let result = auto(&ham, &space, true);
+    assert_eq!(result.sectors.len(), 1);
+    assert_eq!(result.sectors[0].sector.to_string(), "kx=0,ky=0,z=1");
+    let opts = ExactOptions {
+        method: Method::Lanczos,
+        ground_state: true,
+        ..ExactOptions::default()
+    };
+    let plain = exact::solve(&ham, &space, &opts).unwrap();
+    assert!((result.levels[0].0 - plain.energies[0]).abs() < 1e-9);
+    let gs = plain.ground_state.unwrap();
+    let c = result.correlations.unwrap();
+    assert_eq!(c.len(), n);
+    for (j, cj) in c.iter().enumerate() {
+        let reference = gs.expectation(&zz_correlation(n, 0, j).unwrap());
+        assert!(
+            (cj - reference).abs() < 1e-8,
+            "site {j}: {cj} vs {reference}"
+        );
+    }
+}
+
+#[test]
 fn sector_spectra_make_up_the_tfim_spectrum() {
     for n in [10usize, 12] {
         let all = SpinHilbert::full(n).unwrap();
@@ -215,15 +255,20 @@ fn unconserved_quantum_numbers_are_refused() {
     let open = Hamiltonian::xxz(chain(n, Boundary::Open), 1.0, 1.0, false).unwrap();
     let sz0 = SpinHilbert::with_total_sz(n, 0.0).unwrap();
     assert!(one("k=0", &open, &sz0).contains("translation"));
-    let square = Hamiltonian::xxz(
-        Lattice::rectangular(3, 4, Boundary::Periodic).unwrap(),
+    let edges = Hamiltonian::xxz(
+        Lattice::from_edges(
+            12,
+            &(0..12).map(|i| (i, (i + 5) % 12)).collect::<Vec<_>>(),
+            &[],
+        )
+        .unwrap(),
         1.0,
         1.0,
         false,
     )
     .unwrap();
     let e = solve_sectors(
-        &square,
+        &edges,
         &SpinHilbert::with_total_sz(12, 0.0).unwrap(),
         &ExactOptions {
             sectors: SectorChoice::Auto,
@@ -233,5 +278,5 @@ fn unconserved_quantum_numbers_are_refused() {
     )
     .unwrap_err()
     .to_string();
-    assert!(e.contains("chains"), "{e}");
+    assert!(e.contains("chains and rectangles"), "{e}");
 }

@@ -27,12 +27,12 @@ pub use lanczos::{
 pub use lean::lowest_eigenpair;
 pub use sector::{expectation, SectorOperator};
 pub use sectors::{
-    check_sectors, perron_frobenius_sector, physical_operator, solve_sectors, zz_correlations,
-    ChainSymmetries, SectorChoice, SectorLevels, SectorSpectrum,
+    check_sectors, perron_frobenius_sector, physical_operator, sector_lengths, solve_sectors,
+    zz_correlations, LatticeSymmetries, SectorChoice, SectorLevels, SectorSpectrum,
 };
 pub use symmetric_basis::SymmetricBasis;
 pub use symmetric_operator::SymmetricOperator;
-pub use symmetry::{ChainSymmetry, Sector, Symmetry, MAX_SYMMETRIC_SITES};
+pub use symmetry::{ChainSymmetry, RectangleSymmetry, Sector, Symmetry, MAX_SYMMETRIC_SITES};
 
 use crate::error::{Error, Result};
 use crate::hilbert::{Basis, SpinHilbert};

@@ -1,6 +1,7 @@
-//! Exact diagonalization of spin chains sector by sector: momentum `k`, reflection
-//! parity `p` (at `k = 0, π`) and spin-flip parity `z` (without fixed `Sᶻ`, or at
-//! `Sᶻ = 0`), on top of a fixed `Sᶻ` when the Hamiltonian conserves it.
+//! Exact diagonalization sector by sector: on chains momentum `k`, reflection parity
+//! `p` (at `k = 0, π`) and spin-flip parity `z` (without fixed `Sᶻ`, or at `Sᶻ = 0`);
+//! on periodic rectangles momenta `(kx, ky)` and `z`; on top of a fixed `Sᶻ` when the
+//! Hamiltonian conserves it.
 //!
 //! Sector labels are those of the physical Hamiltonian: a deck's Marshall sign rule is
 //! undone first (it maps momentum `k` to `k + π·N_↓` on a chain).
@@ -18,11 +19,11 @@ use super::lanczos::{lanczos_observed, HermitianOperator, LanczosProgress};
 use super::lean::lowest_eigenpair;
 use super::symmetric_basis::SymmetricBasis;
 use super::symmetric_operator::SymmetricOperator;
-use super::symmetry::{ChainSymmetry, Sector, Symmetry};
+use super::symmetry::{ChainSymmetry, RectangleSymmetry, Sector, Symmetry};
 use super::{available_memory_bytes, ExactOptions, Method, AUTO_DENSE_DIM};
 use crate::error::{Error, Result};
 use crate::hilbert::SpinHilbert;
-use crate::lattice::{Boundary, Geometry};
+use crate::lattice::{Boundary, Geometry, Lattice};
 use crate::operator::{Hamiltonian, PauliSum};
 use crate::scalar::Scalar;
 use num_complex::Complex64;
@@ -43,49 +44,62 @@ pub enum SectorChoice {
     All,
 }
 
-/// The symmetries a Hamiltonian on a chain has.
+/// The symmetries a Hamiltonian has on a chain (`ly = 1`) or an `lx × ly` rectangle.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ChainSymmetries {
+pub struct LatticeSymmetries {
     /// Number of sites.
     pub n: usize,
-    /// Translation `T` (periodic chain, `[H, T] = 0`).
+    /// Chain length, or the rectangle's `lx`.
+    pub lx: usize,
+    /// 1 for a chain, or the rectangle's `ly`.
+    pub ly: usize,
+    /// All translations (periodic lattice, `[H, T] = 0`).
     pub translation: bool,
-    /// Reflection `R`.
+    /// Reflection `i → N − 1 − i` (chains).
     pub reflection: bool,
     /// Spin flip `F` (and `Sᶻ = 0` if `Sᶻ` is fixed).
     pub flip: bool,
 }
 
-impl ChainSymmetries {
-    /// Finds the symmetries of `op` on a chain.
-    pub fn of(op: &PauliSum, periodic: bool, n_up: Option<usize>) -> Self {
+impl LatticeSymmetries {
+    /// Finds the symmetries of `op` on a chain (`ly = 1`) or rectangle.
+    pub fn of(op: &PauliSum, lx: usize, ly: usize, periodic: bool, n_up: Option<usize>) -> Self {
         let n = op.n_sites();
-        let shift: Vec<usize> = (0..n).map(|i| (i + 1) % n).collect();
+        let shift_x: Vec<usize> = (0..n).map(|i| (i % lx + 1) % lx + lx * (i / lx)).collect();
+        let shift_y: Vec<usize> = (0..n).map(|i| (i + lx) % n).collect();
         let mirror: Vec<usize> = (0..n).map(|i| n - 1 - i).collect();
         let identity: Vec<usize> = (0..n).collect();
         Self {
             n,
-            translation: periodic && op.is_invariant(&shift, false),
-            reflection: op.is_invariant(&mirror, false),
+            lx,
+            ly,
+            translation: periodic
+                && op.is_invariant(&shift_x, false)
+                && (ly == 1 || op.is_invariant(&shift_y, false)),
+            reflection: ly == 1 && op.is_invariant(&mirror, false),
             flip: n_up.is_none_or(|k| 2 * k == n) && op.is_invariant(&identity, true),
         }
     }
 
-    /// Every sector: momenta `0..N`, parities where defined, spin-flip parities.
+    /// Every sector: all momenta, parities where defined, spin-flip parities.
     /// `mirror_momenta = false` keeps one of `k` and `−k` when `R` is a symmetry.
     pub fn sectors(&self, mirror_momenta: bool) -> Vec<Sector> {
-        let momenta: Vec<Option<usize>> = if self.translation {
-            let last = if self.reflection && !mirror_momenta {
-                self.n / 2
-            } else {
-                self.n - 1
-            };
-            (0..=last).map(Some).collect()
-        } else {
-            vec![None]
+        let momenta: Vec<(Option<usize>, Option<usize>)> = match (self.translation, self.ly) {
+            (false, _) => vec![(None, None)],
+            (true, 1) => {
+                let last = if self.reflection && !mirror_momenta {
+                    self.n / 2
+                } else {
+                    self.n - 1
+                };
+                (0..=last).map(|m| (Some(m), None)).collect()
+            }
+            (true, ly) => (0..ly)
+                .flat_map(|my| (0..self.lx).map(move |mx| (Some(mx), Some(my))))
+                .collect(),
         };
         let mut out = Vec::new();
-        for &momentum in &momenta {
+        for &(momentum, momentum_y) in &momenta {
             let parity_defined = momentum.is_none_or(|m| 2 * m % self.n == 0);
             let parities: &[Option<i8>] = if self.reflection && parity_defined {
                 &[Some(1), Some(-1)]
@@ -101,6 +115,7 @@ impl ChainSymmetries {
                 for &flip in flips {
                     out.push(Sector {
                         momentum,
+                        momentum_y,
                         parity,
                         flip,
                     });
@@ -116,14 +131,18 @@ impl ChainSymmetries {
         if sector.momentum.is_some() && !self.translation {
             return Err(Error::invalid(
                 key,
-                "the Hamiltonian is not translation invariant on this chain (open boundary \
-                 or non-uniform couplings), so k is not a quantum number; drop k",
+                "the Hamiltonian is not translation invariant on this lattice (open boundary \
+                 or non-uniform couplings), so the momentum is not a quantum number; drop it",
             ));
         }
         if sector.parity.is_some() && !self.reflection {
             return Err(Error::invalid(
                 key,
-                "the Hamiltonian is not reflection symmetric, so p is not a quantum number; drop p",
+                if self.ly > 1 {
+                    "reflection parity p is implemented for chains only; drop p"
+                } else {
+                    "the Hamiltonian is not reflection symmetric, so p is not a quantum number; drop p"
+                },
             ));
         }
         if sector.flip.is_some() && !self.flip {
@@ -137,6 +156,26 @@ impl ChainSymmetries {
         }
         Ok(())
     }
+
+    /// The group of `sector` with its character.
+    fn group(&self, sector: Sector, periodic: bool) -> Result<SectorGroup> {
+        Ok(if self.ly > 1 && sector.momentum.is_some() {
+            SectorGroup::Rectangle(RectangleSymmetry::new(self.lx, self.ly, sector)?)
+        } else {
+            SectorGroup::Chain(Box::new(ChainSymmetry::new(
+                self.n,
+                periodic && self.ly == 1,
+                sector,
+            )?))
+        })
+    }
+}
+
+/// A chain's group, or a rectangle's translations (a rectangle without its
+/// translations uses the chain group with the spin flip alone).
+enum SectorGroup {
+    Chain(Box<ChainSymmetry>),
+    Rectangle(RectangleSymmetry),
 }
 
 /// The lowest levels of one sector.
@@ -183,14 +222,26 @@ pub fn physical_operator(ham: &Hamiltonian) -> PauliSum {
     }
 }
 
-/// Whether the lattice is a periodic chain; errors for lattices without sector support.
-fn chain_boundary(ham: &Hamiltonian) -> Result<bool> {
+/// `(lx, ly)` for sector labels: `(N, 1)` for a chain (and an edge list), the lengths
+/// of a rectangle.
+pub fn sector_lengths(lattice: &Lattice) -> (usize, usize) {
+    match lattice.geometry() {
+        Geometry::Rectangular { lx, ly, .. } => (*lx, *ly),
+        _ => (lattice.n_sites(), 1),
+    }
+}
+
+/// `(lx, ly, periodic)` of a chain (`ly = 1`) or rectangle; errors for edge lists.
+fn lattice_shape(ham: &Hamiltonian) -> Result<(usize, usize, bool)> {
     match ham.lattice().geometry() {
-        Geometry::Chain { boundary, .. } => Ok(*boundary == Boundary::Periodic),
+        Geometry::Chain { length, boundary } => Ok((*length, 1, *boundary == Boundary::Periodic)),
+        Geometry::Rectangular { lx, ly, boundary } => {
+            Ok((*lx, *ly, *boundary == Boundary::Periodic))
+        }
         _ => Err(Error::invalid(
             "exact.sectors",
             format!(
-                "symmetry sectors are implemented for chains; this is a {}; \
+                "symmetry sectors are implemented for chains and rectangles; this is a {}; \
                  drop exact.sectors (or --sector/--sectors)",
                 ham.lattice().describe()
             ),
@@ -203,20 +254,26 @@ fn chain_boundary(ham: &Hamiltonian) -> Result<bool> {
 pub fn perron_frobenius_sector(
     ham: &Hamiltonian,
     op: &PauliSum,
-    symmetries: &ChainSymmetries,
+    symmetries: &LatticeSymmetries,
     n_up: Option<usize>,
 ) -> Option<(Sector, String)> {
-    let n = symmetries.n;
-    let trivial = |t: i8, p: i8, z: i8| Sector {
+    let (n, lx, ly) = (symmetries.n, symmetries.lx, symmetries.ly);
+    let rectangle = ly > 1;
+    let trivial = |tx: i8, ty: i8, p: i8, z: i8| Sector {
         momentum: symmetries
             .translation
-            .then_some(if t > 0 { 0 } else { n / 2 }),
+            .then_some(if tx > 0 { 0 } else { lx / 2 }),
+        momentum_y: (symmetries.translation && rectangle).then_some(if ty > 0 {
+            0
+        } else {
+            ly / 2
+        }),
         parity: symmetries.reflection.then_some(p),
         flip: symmetries.flip.then_some(z),
     };
     if op.is_stoquastic() {
         return Some((
-            trivial(1, 1, 1),
+            trivial(1, 1, 1, 1),
             "Perron-Frobenius: no positive off-diagonal element".into(),
         ));
     }
@@ -238,12 +295,18 @@ pub fn perron_frobenius_sector(
             None
         }
     };
-    let t = if symmetries.translation {
-        sign_of(&|i| (i + 1) % n)?
+    let (tx, ty) = if symmetries.translation {
+        let tx = sign_of(&|i| (i % lx + 1) % lx + lx * (i / lx))?;
+        let ty = if rectangle {
+            sign_of(&|i| (i + lx) % n)?
+        } else {
+            1
+        };
+        (tx, ty)
     } else {
-        1
+        (1, 1)
     };
-    if t < 0 && n % 2 == 1 {
+    if (tx < 0 && lx % 2 == 1) || (ty < 0 && ly % 2 == 1) {
         return None;
     }
     let p = if symmetries.reflection {
@@ -254,7 +317,7 @@ pub fn perron_frobenius_sector(
     let b_sites = sublattice.iter().filter(|&&s| s == 1).count();
     let z = if b_sites % 2 == 0 { 1 } else { -1 };
     Some((
-        trivial(t, p, z),
+        trivial(tx, ty, p, z),
         "Perron-Frobenius: no positive off-diagonal element after the Marshall rotation".into(),
     ))
 }
@@ -264,14 +327,14 @@ pub fn perron_frobenius_sector(
 struct Plan {
     periodic: bool,
     op: PauliSum,
-    symmetries: ChainSymmetries,
+    symmetries: LatticeSymmetries,
     sectors: Vec<Sector>,
     reason: String,
 }
 
 impl Plan {
     fn new(ham: &Hamiltonian, space: &SpinHilbert, opts: &ExactOptions) -> Result<Self> {
-        let periodic = chain_boundary(ham)?;
+        let (lx, ly, periodic) = lattice_shape(ham)?;
         let op = physical_operator(ham);
         let n_up = space.n_up();
         if n_up.is_some() && !op.conserves_magnetization() {
@@ -281,14 +344,14 @@ impl Plan {
                  fixed-Sz sectors; remove total_sz (or set total_sz = \"all\")",
             ));
         }
-        let symmetries = ChainSymmetries::of(&op, periodic, n_up);
+        let symmetries = LatticeSymmetries::of(&op, lx, ly, periodic, n_up);
         let (sectors, reason) = match &opts.sectors {
             SectorChoice::Plain => {
                 return Err(Error::invalid("exact.sectors", "no sector was asked for"))
             }
             SectorChoice::One(s) => {
                 symmetries.check(s, n_up)?;
-                ChainSymmetry::new(symmetries.n, periodic, *s)?;
+                symmetries.group(*s, periodic)?;
                 (vec![*s], "the sector asked for".to_string())
             }
             SectorChoice::All => (
@@ -312,7 +375,7 @@ impl Plan {
             return Err(Error::invalid(
                 "exact.sectors",
                 "the Hamiltonian has no translation, reflection or spin-flip symmetry on \
-                 this chain; drop exact.sectors",
+                 this lattice; drop exact.sectors",
             ));
         }
         Ok(Self {
@@ -350,57 +413,20 @@ pub fn solve_sectors(
     } = Plan::new(ham, space, opts)?;
     let n_up = space.n_up();
     let k = opts.lanczos.n_eigen;
-    let mut sectors = Vec::new();
+    let mut sectors: Vec<SectorLevels> = Vec::new();
     let mut correlations = None;
-    let mut best: Option<(f64, usize)> = None;
-    let want_vector = opts.correlations;
     for sector in &list {
-        let started = Instant::now();
-        let group = ChainSymmetry::new(symmetries.n, periodic, *sector)?;
-        let real = op.is_real() && group.is_real();
-        let budget = available_memory_bytes().unwrap_or(f64::INFINITY) * 0.5;
-        let basis = SymmetricBasis::new(group, n_up, budget)?;
-        if basis.dim() == 0 {
-            continue;
-        }
-        let vector_bytes = check_vectors(basis.dim(), real, opts)?;
-        let mut operator = SymmetricOperator::new(&op, &basis);
-        let mut report = |p: LanczosProgress| observer(sector, p);
-        let (levels, vector) = if real {
-            store_if_it_fits::<f64, _>(&mut operator, opts.store_connections, vector_bytes)?;
-            solve_one::<f64, _>(&operator, basis.dim(), opts, want_vector, &mut report)
-                .map(|(l, v)| (l, v.map(GroundVector::Real)))?
-        } else {
-            store_if_it_fits::<Complex64, _>(&mut operator, opts.store_connections, vector_bytes)?;
-            solve_one::<Complex64, _>(&operator, basis.dim(), opts, want_vector, &mut report)
-                .map(|(l, v)| (l, v.map(GroundVector::Complex)))?
+        let solved = match symmetries.group(*sector, periodic)? {
+            SectorGroup::Chain(g) => solve_in(*g, *sector, &op, n_up, opts, observer)?,
+            SectorGroup::Rectangle(g) => solve_in(g, *sector, &op, n_up, opts, observer)?,
         };
-        let stored = operator.is_stored();
-        let (energies, residuals, matvecs, method) = levels;
-        if energies.iter().any(|e| !e.is_finite()) {
-            return Err(Error::Numerical(format!(
-                "a computed energy in sector {sector} is not finite"
-            )));
+        let Some((levels, c)) = solved else {
+            continue;
+        };
+        if sectors.iter().all(|s| levels.energies[0] < s.energies[0]) {
+            correlations = c;
         }
-        let index = sectors.len();
-        if best.is_none_or(|(e, _)| energies[0] < e) {
-            best = Some((energies[0], index));
-            correlations = vector.map(|v| match v {
-                GroundVector::Real(v) => zz_correlations(&basis, &v),
-                GroundVector::Complex(v) => zz_correlations(&basis, &v),
-            });
-        }
-        sectors.push(SectorLevels {
-            sector: *sector,
-            dimension: basis.dim(),
-            energies,
-            residuals,
-            matvecs,
-            method,
-            real_arithmetic: real,
-            stored_connections: stored,
-            seconds: started.elapsed().as_secs_f64(),
-        });
+        sectors.push(levels);
     }
     let mut levels: Vec<(f64, usize)> = sectors
         .iter()
@@ -417,9 +443,57 @@ pub fn solve_sectors(
     })
 }
 
-enum GroundVector {
-    Real(Vec<f64>),
-    Complex(Vec<Complex64>),
+/// The lowest levels of one sector, and the ground-state correlations when asked for;
+/// `None` when the sector is empty.
+fn solve_in<S: Symmetry>(
+    group: S,
+    sector: Sector,
+    op: &PauliSum,
+    n_up: Option<usize>,
+    opts: &ExactOptions,
+    observer: &mut dyn FnMut(&Sector, LanczosProgress),
+) -> Result<Option<(SectorLevels, Option<Vec<f64>>)>> {
+    let started = Instant::now();
+    let real = op.is_real() && group.is_real();
+    let budget = available_memory_bytes().unwrap_or(f64::INFINITY) * 0.5;
+    let basis = SymmetricBasis::new(group, n_up, budget)?;
+    if basis.dim() == 0 {
+        return Ok(None);
+    }
+    let vector_bytes = check_vectors(basis.dim(), real, opts)?;
+    let mut operator = SymmetricOperator::new(op, &basis);
+    let mut report = |p: LanczosProgress| observer(&sector, p);
+    let want = opts.correlations;
+    let (levels, correlations) = if real {
+        store_if_it_fits::<f64, _>(&mut operator, opts.store_connections, vector_bytes)?;
+        let (levels, v) = solve_one::<f64, _>(&operator, basis.dim(), opts, want, &mut report)?;
+        (levels, v.map(|v| zz_correlations(&basis, &v)))
+    } else {
+        store_if_it_fits::<Complex64, _>(&mut operator, opts.store_connections, vector_bytes)?;
+        let (levels, v) =
+            solve_one::<Complex64, _>(&operator, basis.dim(), opts, want, &mut report)?;
+        (levels, v.map(|v| zz_correlations(&basis, &v)))
+    };
+    let (energies, residuals, matvecs, method) = levels;
+    if energies.iter().any(|e| !e.is_finite()) {
+        return Err(Error::Numerical(format!(
+            "a computed energy in sector {sector} is not finite"
+        )));
+    }
+    Ok(Some((
+        SectorLevels {
+            sector,
+            dimension: basis.dim(),
+            energies,
+            residuals,
+            matvecs,
+            method,
+            real_arithmetic: real,
+            stored_connections: operator.is_stored(),
+            seconds: started.elapsed().as_secs_f64(),
+        },
+        correlations,
+    )))
 }
 
 type Solved<T> = ((Vec<f64>, Vec<f64>, usize, Method), Option<Vec<T>>);
@@ -535,17 +609,19 @@ fn check_vectors(dim: usize, real: bool, opts: &ExactOptions) -> Result<f64> {
 /// Amplitudes per block of the correlation sums.
 const CORRELATION_BLOCK: usize = 1 << 14;
 
-/// `C(r) = ⟨σᶻ₀ σᶻ_r⟩` for `r = 0 … ⌊N/2⌋` in a normalized sector state `ψ`.
+/// `C(r) = ⟨σᶻ₀ σᶻ_r⟩` in a normalized sector state `ψ`, for the sites
+/// `r = 0 … ⌊N/2⌋` of a chain or every site `r = x + lx·y` of a rectangle.
 ///
 /// A diagonal operator `D` does not mix orbits and has, on a symmetric basis state,
 /// the orbit average of its values: `⟨ψ|D|ψ⟩ = Σ_a |ψ_a|² |G|⁻¹ Σ_g D(g a)`. With
 /// translations, `σᶻ₀σᶻ_r` may be replaced by its translation average
-/// `N⁻¹ Σᵢ σᶻᵢσᶻᵢ₊ᵣ = 1 − 2|a ⊕ Tʳa|/N`, which is the same on the whole orbit.
+/// `N⁻¹ Σᵢ σᶻᵢσᶻ_{i+r} = 1 − 2|a ⊕ T_r a|/N` (`T_r`, group element `r`, takes site 0
+/// to site `r`), which is the same on the whole orbit.
 pub fn zz_correlations<S: Symmetry, T: Scalar>(basis: &SymmetricBasis<S>, psi: &[T]) -> Vec<f64> {
     let n = basis.group().n_sites();
     let order = basis.group().order();
     let translations = basis.group().has_translations();
-    let mask = if n == 64 { u64::MAX } else { (1u64 << n) - 1 };
+    let sites = basis.group().correlation_sites();
     // Sums over fixed blocks, added in order: the same bits for any number of threads.
     let ordered_sum = |f: &(dyn Fn(usize, T) -> f64 + Sync)| -> f64 {
         let partial: Vec<f64> = psi
@@ -563,12 +639,12 @@ pub fn zz_correlations<S: Symmetry, T: Scalar>(basis: &SymmetricBasis<S>, psi: &
         partial.iter().sum()
     };
     let norm = ordered_sum(&|_, x| x.abs2());
-    (0..=n / 2)
+    (0..sites)
         .map(|r| {
             let sum = ordered_sum(&|i, x| {
                 let a = basis.state(i);
                 let value = if translations {
-                    let shifted = ((a << r) | (a >> ((n - r) % n))) & mask;
+                    let shifted = basis.group().image(a, r);
                     1.0 - 2.0 * f64::from((a ^ shifted).count_ones()) / n as f64
                 } else {
                     (0..order)

@@ -286,6 +286,7 @@ mod tests {
         for n in [10usize, 12] {
             let sector = Sector {
                 momentum: Some(0),
+                momentum_y: None,
                 parity: Some(1),
                 flip: Some(1),
             };

@@ -27,8 +27,11 @@ pub const MAX_SYMMETRIC_SITES: usize = 48;
 /// A sector label: which symmetries are used and their quantum numbers.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Sector {
-    /// Momentum index `kₘ` (`k = 2π kₘ / N`); `None`: translations not used.
+    /// Momentum index `kₘ` (`k = 2π kₘ / N`) of a chain, or `kx` (`2π kₓ/Lx`) of a
+    /// rectangle; `None`: translations not used.
     pub momentum: Option<usize>,
+    /// Rectangles: momentum index `ky` (`2π k_y/Ly`).
+    pub momentum_y: Option<usize>,
     /// Reflection parity `p = ±1`; `None`: reflection not used.
     pub parity: Option<i8>,
     /// Spin-flip parity `z = ±1`; `None`: spin flip not used.
@@ -39,7 +42,15 @@ impl Sector {
     /// Parses `k=0,p=1,z=-1` (any subset, any order; `k=pi` means `kₘ = N/2`) for a
     /// chain of `n` sites. Errors name `exact.sectors`.
     pub fn parse(text: &str, n: usize) -> Result<Self> {
+        Self::parse_on(text, n, 1)
+    }
+
+    /// Parses a label for a chain (`ly = 1`: `k`, `p`, `z`) or an `lx × ly` rectangle
+    /// (`kx`, `ky`, `z`; both momenta or neither).
+    pub fn parse_on(text: &str, lx: usize, ly: usize) -> Result<Self> {
         let key = "exact.sectors";
+        let chain = ly == 1;
+        let n = lx;
         let mut sector = Sector::default();
         for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (name, value) = part.split_once('=').ok_or_else(|| {
@@ -59,33 +70,44 @@ impl Sector {
                     )),
                 }
             };
+            let index = |length: usize| -> Result<usize> {
+                if value == "pi" {
+                    if length % 2 == 1 {
+                        return Err(Error::invalid(
+                            key,
+                            format!("{name}=pi needs an even length, not {length}"),
+                        ));
+                    }
+                    return Ok(length / 2);
+                }
+                value
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|&m| m < length)
+                    .ok_or_else(|| {
+                        Error::invalid(
+                            key,
+                            format!(
+                                "{name}={value}: the momentum is an integer index 0..{} \
+                             (2π·index/{length}) or \"pi\"",
+                                length - 1
+                            ),
+                        )
+                    })
+            };
             let slot_taken = match name.trim() {
-                "k" => {
-                    let m = if value == "pi" {
-                        if n % 2 == 1 {
-                            return Err(Error::invalid(
-                                key,
-                                format!("k=pi needs an even number of sites, not {n}"),
-                            ));
-                        }
-                        n / 2
-                    } else {
-                        value
-                            .parse::<usize>()
-                            .ok()
-                            .filter(|&m| m < n)
-                            .ok_or_else(|| {
-                                Error::invalid(
-                                    key,
-                                    format!(
-                                        "k={value}: the momentum is an integer index 0..{} \
-                                     (k = 2π·index/{n}) or \"pi\"",
-                                        n - 1
-                                    ),
-                                )
-                            })?
-                    };
-                    sector.momentum.replace(m).is_some()
+                "k" if chain => sector.momentum.replace(index(n)?).is_some(),
+                "kx" if !chain => sector.momentum.replace(index(lx)?).is_some(),
+                "ky" if !chain => sector.momentum_y.replace(index(ly)?).is_some(),
+                "k" | "kx" | "ky" => {
+                    return Err(Error::invalid(
+                        key,
+                        if chain {
+                            "a chain has one momentum: write k=..."
+                        } else {
+                            "a rectangle has two momenta: write kx=...,ky=..."
+                        },
+                    ))
                 }
                 "p" => sector
                     .parity
@@ -98,13 +120,22 @@ impl Sector {
                 other => {
                     return Err(Error::invalid(
                         key,
-                        format!("unknown quantum number \"{other}\"; use k, p and z"),
+                        format!(
+                            "unknown quantum number \"{other}\"; use {}",
+                            if chain { "k, p and z" } else { "kx, ky and z" }
+                        ),
                     ))
                 }
             };
             if slot_taken {
                 return Err(Error::invalid(key, format!("\"{name}\" is given twice")));
             }
+        }
+        if !chain && sector.momentum.is_some() != sector.momentum_y.is_some() {
+            return Err(Error::invalid(
+                key,
+                "give both momenta of the rectangle, kx and ky, or neither",
+            ));
         }
         if sector == Sector::default() {
             return Err(Error::invalid(
@@ -115,18 +146,24 @@ impl Sector {
         Ok(sector)
     }
 
-    /// `k` in radians for a chain of `n` sites.
-    pub fn wavevector(&self, n: usize) -> Option<f64> {
-        self.momentum
-            .map(|m| 2.0 * std::f64::consts::PI * m as f64 / n as f64)
+    /// `[k]` (chain of `lx` sites) or `[kx, ky]` (rectangle) in radians.
+    pub fn wavevector(&self, lx: usize, ly: usize) -> Option<Vec<f64>> {
+        let angle = |m: usize, l: usize| 2.0 * std::f64::consts::PI * m as f64 / l as f64;
+        let kx = angle(self.momentum?, lx);
+        Some(match self.momentum_y {
+            Some(my) => vec![kx, angle(my, ly)],
+            None => vec![kx],
+        })
     }
 }
 
 impl fmt::Display for Sector {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut parts = Vec::new();
-        if let Some(m) = self.momentum {
-            parts.push(format!("k={m}"));
+        match (self.momentum, self.momentum_y) {
+            (Some(mx), Some(my)) => parts.push(format!("kx={mx},ky={my}")),
+            (Some(m), None) => parts.push(format!("k={m}")),
+            _ => {}
         }
         if let Some(p) = self.parity {
             parts.push(format!("p={p}"));
@@ -153,8 +190,13 @@ pub trait Symmetry: Sync + Send {
     }
     /// `g(s)`.
     fn image(&self, s: u64, g: usize) -> u64;
-    /// Whether every translation of the lattice is in the group.
+    /// Whether every translation of the lattice is in the group; element `j < N` is
+    /// then the translation taking site 0 to site `j`.
     fn has_translations(&self) -> bool;
+    /// Sites `r` of the correlations `⟨σᶻ₀σᶻ_r⟩` reported: `0 … ⌊N/2⌋` (chains).
+    fn correlation_sites(&self) -> usize {
+        self.n_sites() / 2 + 1
+    }
     /// `(min_g g(s), g*)`: the representative of the orbit of `s` and the first element
     /// index `g*` with `g*(s)` equal to it.
     fn representative(&self, s: u64) -> (u64, usize) {
@@ -415,6 +457,120 @@ impl Symmetry for ChainSymmetry {
     }
 }
 
+/// Translations of a periodic `lx × ly` rectangle (site `x + lx·y`), optionally with
+/// the spin flip. Element `g = tx + lx·(ty + ly·f)` maps `(x, y)` to
+/// `(x + tx, y + ty)` after flipping all spins if `f = 1`; `χ(g) = e^{i(kₓtₓ + k_y t_y)} zᶠ`.
+/// The first `lx·ly` elements are the translations, `g = j` taking site 0 to site `j`.
+#[derive(Clone, Debug)]
+pub struct RectangleSymmetry {
+    lx: u32,
+    ly: u32,
+    mask: u64,
+    /// Per `tx`: the columns `x < lx − tx` (moved up by `tx`) and the others (wrapped).
+    keep: Vec<u64>,
+    wrap: Vec<u64>,
+    characters: Vec<Complex64>,
+}
+
+impl RectangleSymmetry {
+    /// The group of `sector` (both momenta given; `z` optional) on a periodic rectangle.
+    pub fn new(lx: usize, ly: usize, sector: Sector) -> Result<Self> {
+        let n = lx * ly;
+        if !(2..=MAX_SYMMETRIC_SITES).contains(&n) {
+            return Err(Error::invalid(
+                "system.size",
+                format!("symmetry sectors handle 2 to {MAX_SYMMETRIC_SITES} sites, not {n}"),
+            ));
+        }
+        let (Some(mx), Some(my)) = (sector.momentum, sector.momentum_y) else {
+            return Err(Error::invalid(
+                "exact.sectors",
+                "a rectangle's translation sector needs both kx and ky",
+            ));
+        };
+        if sector.parity.is_some() {
+            return Err(Error::invalid(
+                "exact.sectors",
+                "reflection parity p is implemented for chains only; drop p",
+            ));
+        }
+        if mx >= lx || my >= ly {
+            return Err(Error::invalid(
+                "exact.sectors",
+                format!("kx={mx},ky={my}: the momentum indices must lie below {lx} and {ly}"),
+            ));
+        }
+        let column = |x: usize| (0..ly).fold(0u64, |m, y| m | 1 << (x + lx * y));
+        let keep = (0..lx)
+            .map(|tx| (0..lx - tx).fold(0, |m, x| m | column(x)))
+            .collect();
+        let wrap = (0..lx)
+            .map(|tx| (lx - tx..lx).fold(0, |m, x| m | column(x)))
+            .collect();
+        let flips: &[i8] = match sector.flip {
+            Some(z) => &[1, z],
+            None => &[1],
+        };
+        let mut characters = Vec::with_capacity(n * flips.len());
+        for &z in flips {
+            for ty in 0..ly {
+                for tx in 0..lx {
+                    let q = (mx * tx * ly + my * ty * lx) % n;
+                    characters.push(root_of_unity(q, n) * f64::from(z));
+                }
+            }
+        }
+        Ok(Self {
+            lx: lx as u32,
+            ly: ly as u32,
+            mask: (1u64 << n) - 1,
+            keep,
+            wrap,
+            characters,
+        })
+    }
+}
+
+impl Symmetry for RectangleSymmetry {
+    fn n_sites(&self) -> usize {
+        (self.lx * self.ly) as usize
+    }
+
+    fn order(&self) -> usize {
+        self.characters.len()
+    }
+
+    fn character(&self, g: usize) -> Complex64 {
+        self.characters[g]
+    }
+
+    fn has_translations(&self) -> bool {
+        true
+    }
+
+    fn correlation_sites(&self) -> usize {
+        self.n_sites()
+    }
+
+    #[inline]
+    fn image(&self, s: u64, g: usize) -> u64 {
+        let (lx, cells) = (self.lx as usize, (self.lx * self.ly) as usize);
+        let (tx, ty, flipped) = (g % lx, g % cells / lx, g >= cells);
+        let s = if flipped { !s & self.mask } else { s };
+        let s = if tx == 0 {
+            s
+        } else {
+            ((s & self.keep[tx]) << tx) | ((s & self.wrap[tx]) >> (lx - tx))
+        };
+        let r = (lx * ty) as u32;
+        if r == 0 {
+            s
+        } else {
+            ((s << r) | (s >> (cells as u32 - r))) & self.mask
+        }
+    }
+}
+
 /// The smallest of all rotations of the given bases (`N ≤ 32` bits each), eight rotations
 /// per AVX2 register, and the first `(base, rotation)` attaining it. Lanes past `N` are
 /// padded with `u32::MAX`; `_mm256_srlv_epi32` by 32 gives 0, so rotation 0 needs no
@@ -473,6 +629,7 @@ mod tests {
                 for flip in [Some(1), Some(-1)] {
                     out.push(Sector {
                         momentum: Some(m),
+                        momentum_y: None,
                         parity,
                         flip,
                     });
@@ -532,12 +689,32 @@ mod tests {
     }
 
     #[test]
+    fn rectangle_translations_move_sites_as_the_lattice_says() {
+        let (lx, ly) = (4usize, 3usize);
+        let lattice =
+            crate::lattice::Lattice::rectangular(lx, ly, crate::lattice::Boundary::Periodic)
+                .unwrap();
+        let sector = Sector::parse_on("kx=1,ky=2,z=-1", lx, ly).unwrap();
+        let group = RectangleSymmetry::new(lx, ly, sector).unwrap();
+        for (g, perm) in lattice.translations().unwrap().iter().enumerate() {
+            for (site, &to) in perm.iter().enumerate() {
+                let moved = group.image(1 << site, g);
+                assert_eq!(moved, 1 << to, "translation {g}, site {site}");
+                let flipped = group.image(!(1u64 << site) & 0xFFF, g + lx * ly);
+                assert_eq!(flipped, 1 << to, "flipped translation {g}");
+            }
+        }
+        assert_eq!(sector.to_string(), "kx=1,ky=2,z=-1");
+    }
+
+    #[test]
     fn sector_labels_parse_and_refuse() {
         let s = Sector::parse("k=pi, p=-1, z=1", 10).unwrap();
         assert_eq!(
             s,
             Sector {
                 momentum: Some(5),
+                momentum_y: None,
                 parity: Some(-1),
                 flip: Some(1)
             }

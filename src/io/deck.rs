@@ -155,7 +155,7 @@ impl Deck {
         let model = hamiltonian.model()?;
         let ham = hamiltonian.build(model, lattice)?;
         let space = system.space(&ham, model)?;
-        let options = exact.options(seed, ham.n_sites())?;
+        let options = exact.options(seed, crate::exact::sector_lengths(ham.lattice()))?;
         let output: OutputSection = section(&self.table, "output")?;
         let ground_state = ground_state_spec(
             &section(&self.table, "ansatz")?,
@@ -620,7 +620,7 @@ struct ExactSection {
 }
 
 impl ExactSection {
-    fn options(&self, seed: u64, n_sites: usize) -> Result<ExactOptions> {
+    fn options(&self, seed: u64, (lx, ly): (usize, usize)) -> Result<ExactOptions> {
         let method = match choice(
             "exact.method",
             self.method.as_deref().unwrap_or("auto"),
@@ -645,7 +645,7 @@ impl ExactSection {
             None | Some("none") => SectorChoice::Plain,
             Some("auto") => SectorChoice::Auto,
             Some("all") => SectorChoice::All,
-            Some(label) => SectorChoice::One(Sector::parse(label, n_sites)?),
+            Some(label) => SectorChoice::One(Sector::parse_on(label, lx, ly)?),
         };
         let correlations = self.correlations.unwrap_or(false);
         if correlations && sectors == SectorChoice::Plain {

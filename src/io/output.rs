@@ -38,8 +38,8 @@ pub fn write_exact(group: &mut Group, problem: &Problem, spectrum: &Spectrum) {
     }
 }
 
-/// `/exact/sectors`: one row per sector diagonalized (`momentum` index, −1 without
-/// translations; `parity`, `flip`: ±1, 0 when not used; `dimension`, `lowest_energy`,
+/// `/exact/sectors`: one row per sector diagonalized (`momentum` index of a chain or
+/// `kx` of a rectangle, `momentum_y` (`ky`), −1 when not used; `parity`, `flip`: ±1, 0 when not used; `dimension`, `lowest_energy`,
 /// `matvecs`, `seconds`), the labels as one `;`-separated attribute, `level_sector`
 /// (which row each of `/exact/energies` came from) and, when computed,
 /// `/exact/correlations_zz` = `⟨σᶻ₀σᶻ_r⟩` for `r = 0 … ⌊N/2⌋`.
@@ -60,6 +60,10 @@ fn write_sectors(group: &mut Group, result: &exact::SectorSpectrum) {
     table.set_vector(
         "momentum",
         int(&|s| s.sector.momentum.map_or(-1, |m| m as i64)),
+    );
+    table.set_vector(
+        "momentum_y",
+        int(&|s| s.sector.momentum_y.map_or(-1, |m| m as i64)),
     );
     table.set_vector("parity", int(&|s| s.sector.parity.map_or(0, i64::from)));
     table.set_vector("flip", int(&|s| s.sector.flip.map_or(0, i64::from)));
