@@ -501,7 +501,14 @@ fn run_exact(args: ExactArgs) -> anyhow::Result<()> {
         .map(|r| Spectrum::from_sectors(&problem.space, r, started.elapsed().as_secs_f64()))
     };
     progress.finish();
-    let spectrum = spectrum?;
+    let spectrum = match (spectrum, file) {
+        (Err(e @ Error::Invalid { .. }), Some(file)) => {
+            file.abandon();
+            return Err(e.into());
+        }
+        (result, file) => (result?, file),
+    };
+    let (spectrum, file) = spectrum;
     if let Some(mut file) = file {
         output::write_exact(file.root_mut().group_mut("exact"), &problem, &spectrum);
         file.finish()?;

@@ -240,6 +240,13 @@ fn impossible_sectors_are_refused_with_the_key() {
     );
     let err = failure(&[&square[..], &["--sector", "k=0"]].concat());
     assert!(err.contains("kx=...,ky=..."), "{err}");
+    let empty = ["--size", "4", "--sector", "k=1,z=1", "--output", path];
+    let err = failure(&[&base[..3], &empty[..]].concat());
+    assert!(
+        err.contains("exact.sectors") && err.contains("holds no state"),
+        "{err}"
+    );
+    assert!(!file.exists(), "an empty sector leaves no file");
     let out = hamlet(
         &[&base[..], &["--sectors", "auto", "--sector", "k=0"]].concat(),
         None,

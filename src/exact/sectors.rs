@@ -428,6 +428,18 @@ pub fn solve_sectors(
         }
         sectors.push(levels);
     }
+    if sectors.is_empty() {
+        let names: Vec<String> = list.iter().map(Sector::to_string).collect();
+        return Err(Error::invalid(
+            "exact.sectors",
+            format!(
+                "{} holds no state of the {} space (the symmetric combination vanishes on \
+                 every orbit); choose another sector, or list them with --sectors all",
+                names.join("; "),
+                space.sector_label()
+            ),
+        ));
+    }
     let mut levels: Vec<(f64, usize)> = sectors
         .iter()
         .enumerate()

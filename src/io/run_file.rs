@@ -79,6 +79,12 @@ impl RunFile {
         Ok(file)
     }
 
+    /// Removes the file of a run refused after it was started (bad input found only
+    /// while working), so that no half-written file is left.
+    pub fn abandon(self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+
     /// Reads a run's file for `hamlet resume`: the tree and its VMC checkpoint.
     /// Refuses files of another layout version and files without a checkpoint.
     pub fn read_checkpointed(path: &Path) -> Result<(Group, Checkpoint)> {
